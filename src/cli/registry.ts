@@ -1,0 +1,7 @@
+/**
+ * Where command groups are registered. Each group lives in its own file next to this
+ * one and is added here in one line, so that work on different groups never collides.
+ */
+import type { Command } from 'commander';
+
+export function registerExtraCommands(_program: Command): void {}

@@ -1,0 +1,53 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { parseJsonStrict } from './json.ts';
+import { parseYaml, parseYamlAll } from './yaml.ts';
+import { parseDuration, parseSize, formatSize } from './size.ts';
+import { AirlockError } from './errors.ts';
+
+test('strict JSON rejects duplicate keys, naming the source and position', () => {
+  assert.throws(() => parseJsonStrict('{"a":1,\n "a":2}', 'x.json'), (e: unknown) => {
+    assert.ok(e instanceof AirlockError);
+    assert.equal(e.code, 'BAD_INPUT');
+    assert.match(e.message, /^x\.json: invalid JSON: duplicate key "a" at line 2 column 2/);
+    return true;
+  });
+  assert.deepEqual(parseJsonStrict('{"a":{"a":1}}', 'x'), { a: { a: 1 } });
+});
+
+test('strict JSON bounds size and depth and refuses comments and trailing commas', () => {
+  assert.throws(() => parseJsonStrict('[1,2,3]', 'big.json', { maxBytes: 3 }), /big\.json: JSON document of 7 bytes exceeds/);
+  assert.throws(() => parseJsonStrict('['.repeat(200) + ']'.repeat(200), 'deep.json'), /nesting deeper than 128/);
+  assert.throws(() => parseJsonStrict('{"a":1,}', 't.json'), /t\.json: invalid JSON/);
+  assert.throws(() => parseJsonStrict('{"a":1 /* c */}', 'c.json'), /c\.json: invalid JSON: InvalidCommentToken/);
+});
+
+test('strict JSON agrees with JSON.parse on every valid document without duplicate keys', () => {
+  fc.assert(
+    fc.property(fc.jsonValue(), (v) => {
+      const text = JSON.stringify(v);
+      assert.deepEqual(parseJsonStrict(text, 'p'), JSON.parse(text));
+    }),
+    { numRuns: 300 },
+  );
+});
+
+test('YAML rejects duplicate keys and alias bombs, and splits documents', () => {
+  assert.throws(() => parseYaml('a: 1\na: 2\n', 'dup.yaml'), /dup\.yaml: invalid YAML at line 2/);
+  const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]'];
+  for (let i = 0; i < 8; i++) bomb.push(`${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)}]`);
+  assert.throws(() => parseYaml(bomb.join('\n'), 'bomb.yaml'), /bomb\.yaml: invalid YAML/);
+  assert.deepEqual(parseYamlAll('a: 1\n---\n---\nb: 2\n', 'm.yaml'), [{ a: 1 }, { b: 2 }]);
+});
+
+test('sizes and durations parse and refuse nonsense', () => {
+  assert.equal(parseSize('4GiB'), 4 * 1024 ** 3);
+  assert.equal(parseSize('700MB'), 700_000_000);
+  assert.equal(parseSize('1048576'), 1048576);
+  assert.throws(() => parseSize('4 parsecs', '--split'), /--split: "4 parsecs" is not a size/);
+  assert.throws(() => parseSize('0'), /out of range/);
+  assert.equal(parseDuration('90d'), 90 * 86_400_000);
+  assert.throws(() => parseDuration('soon', '--expires'), /--expires: "soon" is not a duration/);
+  assert.equal(formatSize(1536), '1.50 KiB');
+});

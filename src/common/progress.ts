@@ -1,0 +1,43 @@
+/**
+ * Progress for long work: a bar on a TTY (stderr), nothing when piped or with --json.
+ */
+import cliProgress from 'cli-progress';
+import { formatSize } from './size.ts';
+
+export interface Progress {
+  start(label: string, totalBytes: number): void;
+  advance(bytes: number): void;
+  stop(): void;
+}
+
+export const silentProgress: Progress = { start() {}, advance() {}, stop() {} };
+
+export function terminalProgress(enabled = process.stderr.isTTY === true): Progress {
+  if (!enabled) return silentProgress;
+  let bar: cliProgress.SingleBar | undefined;
+  let done = 0;
+  return {
+    start(label, totalBytes) {
+      bar?.stop();
+      done = 0;
+      bar = new cliProgress.SingleBar(
+        {
+          stream: process.stderr,
+          format: `${label.padEnd(10)} {bar} {percentage}% | {done} of {size}`,
+          hideCursor: true,
+          clearOnComplete: true,
+        },
+        cliProgress.Presets.shades_classic,
+      );
+      bar.start(Math.max(totalBytes, 1), 0, { done: formatSize(0), size: formatSize(totalBytes) });
+    },
+    advance(bytes) {
+      done += bytes;
+      bar?.update(done, { done: formatSize(done) });
+    },
+    stop() {
+      bar?.stop();
+      bar = undefined;
+    },
+  };
+}

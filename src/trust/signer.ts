@@ -1,0 +1,54 @@
+/**
+ * Signer and Verifier: the two interfaces every key backend implements. Software keys
+ * (node:crypto) are here; a PKCS#11 HSM backend implements the same interfaces.
+ * Signatures are ECDSA P-256 over SHA-256, DER-encoded, as openssl and cosign produce.
+ */
+import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { keyIdOf } from './keys.ts';
+
+export interface Signer {
+  readonly keyId: string;
+  /** Signs the SHA-256 of data; returns a DER ECDSA signature. */
+  sign(data: Uint8Array): Promise<Buffer>;
+}
+
+export interface Verifier {
+  readonly keyId: string;
+  verify(data: Uint8Array, signature: Uint8Array): boolean;
+}
+
+export class SoftwareSigner implements Signer {
+  readonly keyId: string;
+  readonly #key: KeyObject;
+
+  constructor(privateKey: KeyObject) {
+    this.#key = privateKey;
+    this.keyId = keyIdOf(createPublicKey(privateKey));
+  }
+
+  async sign(data: Uint8Array): Promise<Buffer> {
+    return sign('sha256', data, { key: this.#key, dsaEncoding: 'der' });
+  }
+}
+
+export class PublicKeyVerifier implements Verifier {
+  readonly keyId: string;
+  readonly publicKey: KeyObject;
+
+  constructor(publicKey: KeyObject) {
+    this.publicKey = publicKey;
+    this.keyId = keyIdOf(publicKey);
+  }
+
+  verify(data: Uint8Array, signature: Uint8Array): boolean {
+    try {
+      return verify('sha256', data, { key: this.publicKey, dsaEncoding: 'der' }, signature);
+    } catch {
+      return false;
+    }
+  }
+}
+
+export function sha256Hex(data: Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}

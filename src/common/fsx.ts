@@ -87,3 +87,18 @@ export async function mkdirp(dir: string): Promise<void> {
     throw ioError(dir, e, 'create directory');
   }
 }
+
+/** The first `n` bytes of a file (fewer when the file is shorter). */
+export async function readHead(path: string, n: number): Promise<Buffer> {
+  let fh: fsp.FileHandle | undefined;
+  try {
+    fh = await fsp.open(path, 'r');
+    const buf = Buffer.alloc(n);
+    const { bytesRead } = await fh.read(buf, 0, n, 0);
+    return buf.subarray(0, bytesRead);
+  } catch (e) {
+    throw ioError(path, e, 'read');
+  } finally {
+    await fh?.close();
+  }
+}

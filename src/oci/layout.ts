@@ -8,7 +8,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { AirlockError, errnoCode, ioError } from '../common/errors.ts';
 import { fsyncDir, mkdirp, pathExists, readFileBounded, writeFileAtomic } from '../common/fsx.ts';
 import { jsonBytes, parseJsonStrict } from '../common/json.ts';
@@ -145,14 +144,14 @@ export class OciLayout {
    * Stores a stream as a blob. With `expected`, the stream must produce exactly that
    * digest and size, or nothing is stored and a VERIFY_FAILED error names `source`.
    */
-  async putStream(stream: Readable, source: string, expected?: { digest: string; size: number }): Promise<BlobResult> {
+  async putStream(stream: AsyncIterable<Buffer>, source: string, expected?: { digest: string; size: number }): Promise<BlobResult> {
     const tmp = await this.#tempPath();
     const hash = createHash('sha256');
     let size = 0;
     let fh: fsp.FileHandle | undefined;
     try {
       fh = await fsp.open(tmp, 'wx', 0o644);
-      for await (const chunk of stream as AsyncIterable<Buffer>) {
+      for await (const chunk of stream) {
         size += chunk.length;
         if (expected && size > expected.size) {
           throw new AirlockError('VERIFY_FAILED', `${source}: more data than the declared ${expected.size} bytes`);

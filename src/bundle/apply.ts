@@ -90,42 +90,18 @@ export async function applyBundle(bundlePath: string, options: ApplyOptions): Pr
 
     const stagingRoot = store.stagingPath(auth.descriptorDigest);
     await store.pruneStaging(stagingRoot);
-    const staging = (await fsp.stat(join(stagingRoot, 'oci-layout')).then(() => true, () => false))
-      ? await OciLayout.open(stagingRoot)
-      : await OciLayout.init(stagingRoot);
-    const pool = new BlobPool();
-    let report;
+    const dropStaging = async () => {
+      await fsp.rm(stagingRoot, { recursive: true, force: true }).catch(() => undefined);
+      await fsp.rmdir(join(options.store, '.staging')).catch(() => undefined);
+    };
+    let staging: OciLayout;
     try {
-      report = await verifyBundle(bundlePath, {
-        trust: options.trust,
-        now,
-        stage: staging,
-        pool,
-        alreadyHeld: async (b) => (await store.layout.hasBlob(b.digest, b.size)) || (await staging.hasBlob(b.digest, b.size)),
-        ...(options.progress ? { progress: options.progress } : {}),
-      });
-    } finally {
-      await pool.close();
+      staging = await stageVerified(bundlePath, stagingRoot, store, auth.descriptorDigest, options, now);
+    } catch (e) {
+      // Nothing of a failed apply stays behind: the store is as it was.
+      await dropStaging();
+      throw e;
     }
-    if (report.descriptorDigest !== auth.descriptorDigest) {
-      throw new AirlockError('VERIFY_FAILED', `${bundlePath}: the bundle changed while it was being applied`);
-    }
-    if (!report.ok) {
-      await fsp.rm(stagingRoot, { recursive: true, force: true });
-      throw new AirlockError('VERIFY_FAILED', `${bundlePath}: verification failed; nothing was applied (${report.problems.length} problem(s))`, {
-        details: report.problems,
-      });
-    }
-    // Completeness against the base: the trees below manifests the delta left out.
-    if (report.baseRoots.length > 0) {
-      const tree = await walkTree(report.baseRoots, { read: async (x) => store.layout.readBlob(x).catch(() => undefined) }, options.store);
-      const absent: string[] = [];
-      for (const x of tree.blobs) if (!(await store.layout.hasBlob(x.digest, x.size)) && !(await staging.hasBlob(x.digest, x.size))) absent.push(x.digest);
-      if (absent.length > 0) {
-        throw new AirlockError('INCOMPLETE', `${bundlePath}: the store lacks ${absent.length} blob(s) below the base's manifests`, { details: absent });
-      }
-    }
-
     // Commit: blobs, then the vulnerability DB, then index.json, then the state.
     let blobsWritten = 0;
     let bytesWritten = 0;
@@ -155,12 +131,48 @@ export async function applyBundle(bundlePath: string, options: ApplyOptions): Pr
     state.channels[d.channel] = highWater > d.sequence ? { ...record, highWater } : record;
     state.history.push({ ...record, channel: d.channel });
     await store.writeState(state);
-    await fsp.rm(stagingRoot, { recursive: true, force: true });
-    await fsp.rmdir(join(options.store, '.staging')).catch(() => undefined);
-    return { ...base, status: 'applied', downgrade, blobsWritten, bytesWritten, ...(vulndb ? { vulndb } : {}), warnings: [...auth.warnings, ...report.warnings] };
+    await dropStaging();
+    return { ...base, status: 'applied', downgrade, blobsWritten, bytesWritten, ...(vulndb ? { vulndb } : {}), warnings: auth.warnings };
   } finally {
     await unlock();
   }
+}
+
+/**
+ * Verifies the whole bundle, writing verified blobs into the staging layout (reused when
+ * an interrupted apply of the same bundle left one), and proves completeness against the
+ * base through the store. Throws on any problem; the caller removes the staging area.
+ */
+async function stageVerified(bundlePath: string, stagingRoot: string, store: Store, descriptorDigest: string, options: ApplyOptions, now: Date): Promise<OciLayout> {
+  const staging = (await fsp.stat(join(stagingRoot, 'oci-layout')).then(() => true, () => false)) ? await OciLayout.open(stagingRoot) : await OciLayout.init(stagingRoot);
+  const pool = new BlobPool();
+  let report;
+  try {
+    report = await verifyBundle(bundlePath, {
+      trust: options.trust,
+      now,
+      stage: staging,
+      pool,
+      alreadyHeld: async (b) => (await store.layout.hasBlob(b.digest, b.size)) || (await staging.hasBlob(b.digest, b.size)),
+      ...(options.progress ? { progress: options.progress } : {}),
+    });
+  } finally {
+    await pool.close();
+  }
+  if (report.descriptorDigest !== descriptorDigest) throw new AirlockError('VERIFY_FAILED', `${bundlePath}: the bundle changed while it was being applied`);
+  if (!report.ok) {
+    throw new AirlockError('VERIFY_FAILED', `${bundlePath}: verification failed; nothing was applied (${report.problems.length} problem(s))`, { details: report.problems });
+  }
+  // Completeness against the base: the trees below manifests the delta left out.
+  if (report.baseRoots.length > 0) {
+    const tree = await walkTree(report.baseRoots, { read: async (x) => store.layout.readBlob(x).catch(() => undefined) }, store.root);
+    const absent: string[] = [];
+    for (const x of tree.blobs) if (!(await store.layout.hasBlob(x.digest, x.size)) && !(await staging.hasBlob(x.digest, x.size))) absent.push(x.digest);
+    if (absent.length > 0) {
+      throw new AirlockError('INCOMPLETE', `${bundlePath}: the store lacks ${absent.length} blob(s) below the base's manifests`, { details: absent });
+    }
+  }
+  return staging;
 }
 
 async function holdsAll(store: Store, d: BundleDescriptor): Promise<boolean> {

@@ -47,7 +47,12 @@ export async function signToSigstoreBundle(signer: Signer, message: Uint8Array):
 }
 
 export function parseSigstoreBundle(bytes: Uint8Array, source: string): SigstoreBundle {
-  const raw = parseJsonStrict(bytes, source, { maxBytes: 4 * 1024 * 1024 });
+  let raw: unknown;
+  try {
+    raw = parseJsonStrict(bytes, source, { maxBytes: 4 * 1024 * 1024 });
+  } catch (e) {
+    throw new AirlockError('VERIFY_FAILED', (e as Error).message);
+  }
   const parsed = SigstoreBundleSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -30,17 +30,17 @@ export function registerBundleCommands(program: Command): void {
     .requiredOption('--key <private-key>', 'signing key (PEM; passphrase from AIRLOCK_KEY_PASSPHRASE)')
     .option('--base <bundle>', 'previous bundle: leave out the blobs it already delivered (delta)')
     .option('--sequence <n>', 'sequence number (default: seconds since 1970, above the base)', parseSequence)
-    .option('--format <dir|tar>', 'output format', 'dir')
+    .option('--format <dir|tar>', 'output format (default dir; tar with --split)')
     .option('--split <size>', 'split into parts no larger than SIZE (e.g. 4GiB), as a tar')
     .option('--json', 'machine-readable output')
-    .action(async (opts: { file: string; out: string; key: string; base?: string; sequence?: number; format: string; split?: string; json?: boolean }) => {
-      if (opts.format !== 'dir' && opts.format !== 'tar') throw new AirlockError('USAGE', `--format: "${opts.format}" must be dir or tar`);
+    .action(async (opts: { file: string; out: string; key: string; base?: string; sequence?: number; format?: string; split?: string; json?: boolean }) => {
+      if (opts.format !== undefined && opts.format !== 'dir' && opts.format !== 'tar') throw new AirlockError('USAGE', `--format: "${opts.format}" must be dir or tar`);
       const signer = new SoftwareSigner(await loadPrivateKey(opts.key));
       const r = await createBundle({
         specFile: opts.file,
         out: opts.out,
         signer,
-        format: opts.format,
+        ...(opts.format ? { format: opts.format as 'dir' | 'tar' } : {}),
         ...(opts.base ? { base: opts.base } : {}),
         ...(opts.sequence !== undefined ? { sequence: opts.sequence } : {}),
         ...(opts.split ? { split: parseSize(opts.split, '--split') } : {}),

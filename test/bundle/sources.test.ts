@@ -26,7 +26,7 @@ async function dockerSave(path: string, extra: { name: string; body?: Buffer; li
   const pack = tar.pack();
   const chunks: Buffer[] = [];
   pack.on('data', (c: unknown) => chunks.push(c as Buffer));
-  const done = new Promise((r) => pack.on('end', r));
+  const done = new Promise<void>((r) => pack.on('end', () => r()));
   pack.entry({ name: `${sha(config)}.json` }, config);
   pack.entry({ name: 'aaa/layer.tar' }, l1);
   pack.entry({ name: 'bbb/layer.tar' }, l2);

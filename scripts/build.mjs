@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+// Builds dist/airlock.mjs, one self-contained file that runs with `node dist/airlock.mjs`
+// on a host without npm. Native addons cannot be inlined: they are copied beside it into
+// dist/node_modules, where Node's resolution finds them. Also regenerates the JSON Schema
+// of airlock.yaml (schemas/airlock.schema.json).
+import { build } from 'esbuild';
+import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const dist = join(root, 'dist');
+// Native packages and what they load at run time (not their install-time helpers).
+const NATIVE = { 'better-sqlite3': ['bindings'], bindings: ['file-uri-to-path'], 'file-uri-to-path': [] };
+
+rmSync(dist, { recursive: true, force: true });
+mkdirSync(dist, { recursive: true });
+await build({
+  entryPoints: [join(root, 'scripts', 'entry.ts')],
+  outfile: join(dist, 'airlock.mjs'),
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  external: ['better-sqlite3'],
+  mainFields: ['module', 'main'],
+  legalComments: 'none',
+  banner: { js: "#!/usr/bin/env node\nimport { createRequire as __airlockRequire } from 'node:module';\nconst require = __airlockRequire(import.meta.url);" },
+  logLevel: 'warning',
+});
+
+// Copy each native package and its runtime dependencies beside the bundle.
+const copied = new Set();
+function copyPackage(name) {
+  if (copied.has(name)) return;
+  const src = join(root, 'node_modules', name);
+  if (!existsSync(src)) return;
+  copied.add(name);
+  cpSync(src, join(dist, 'node_modules', name), { recursive: true, filter: (p) => !/[/\\](src|deps|test|docs)([/\\]|$)/.test(p.slice(src.length)) });
+  for (const dep of NATIVE[name] ?? []) copyPackage(dep);
+}
+copyPackage('better-sqlite3');
+
+const schema = spawnSync(process.execPath, ['--import', 'tsx', '-e', "import('./src/bundle/spec.ts').then((m) => process.stdout.write(JSON.stringify(m.bundleSpecJsonSchema(), null, 2) + '\\n'))"], { cwd: root, encoding: 'utf8' });
+if (schema.status !== 0) throw new Error(schema.stderr);
+mkdirSync(join(root, 'schemas'), { recursive: true });
+writeFileSync(join(root, 'schemas', 'airlock.schema.json'), schema.stdout);
+console.log(`built ${join('dist', 'airlock.mjs')}`);

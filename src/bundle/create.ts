@@ -93,6 +93,9 @@ export async function createBundle(options: CreateOptions): Promise<CreateResult
   const pool = new BlobPool();
   try {
     const layout = await OciLayout.init(work);
+    // Blobs are not fsynced one by one while a bundle is assembled (it is all verified on
+    // the other side, and a crash leaves only the temporary folder, never a bundle at OUT).
+    layout.durable = false;
     const items: ImportedItem[] = [];
     for (const src of spec.sources) {
       progress.start('import', 0);

@@ -33,7 +33,7 @@ parentPort.on('message', (task) => {
         while (off < n) off += fs.writeSync(dst, chunk, off, n - off);
       }
     }
-    if (dst !== undefined) fs.fsyncSync(dst);
+    if (dst !== undefined && task.sync) fs.fsyncSync(dst);
     parentPort.postMessage({ id: task.id, digest: 'sha256:' + hash.digest('hex'), size });
   } catch (e) {
     parentPort.postMessage({ id: task.id, error: { message: e.message, code: e.code } });
@@ -60,6 +60,7 @@ interface Task {
   src: string;
   dst?: string;
   limit?: number;
+  sync?: boolean;
 }
 
 type Reply = { id: number; digest: string; size: number } | { id: number; error: { message: string; code?: string } };
@@ -103,9 +104,9 @@ export class BlobPool {
     return this.#submit({ id: 0, src, ...(limit === undefined ? {} : { limit }) });
   }
 
-  /** Copies src to a new file dst (must not exist), fsyncs it, and returns src's digest. */
-  copy(src: string, dst: string, limit?: number): Promise<BlobResult> {
-    return this.#submit({ id: 0, src, dst, ...(limit === undefined ? {} : { limit }) });
+  /** Copies src to a new file dst (must not exist) and returns src's digest; fsyncs dst when `sync`. */
+  copy(src: string, dst: string, limit?: number, sync = true): Promise<BlobResult> {
+    return this.#submit({ id: 0, src, dst, sync, ...(limit === undefined ? {} : { limit }) });
   }
 
   async close(): Promise<void> {

@@ -22,6 +22,11 @@ const LAYOUT_CONTENT = { imageLayoutVersion: '1.0.0' };
 
 export class OciLayout {
   readonly root: string;
+  /**
+   * Whether each blob is fsynced before it is renamed into place. A store needs it; a
+   * bundle being assembled does not (it is verified before anyone relies on it).
+   */
+  durable = true;
 
   private constructor(root: string) {
     this.root = root;
@@ -128,7 +133,7 @@ export class OciLayout {
       const fh = await fsp.open(tmp, 'wx', 0o644);
       try {
         await fh.writeFile(bytes);
-        await fh.sync();
+        if (this.durable) await fh.sync();
       } finally {
         await fh.close();
       }
@@ -159,7 +164,7 @@ export class OciLayout {
         hash.update(chunk);
         await fh.write(chunk);
       }
-      await fh.sync();
+      if (this.durable) await fh.sync();
       await fh.close();
       fh = undefined;
       const digest = `sha256:${hash.digest('hex')}`;
@@ -184,7 +189,7 @@ export class OciLayout {
     const tmp = await this.#tempPath();
     let result: BlobResult;
     try {
-      result = await pool.copy(src, tmp, expected?.size);
+      result = await pool.copy(src, tmp, expected?.size, this.durable);
     } catch (e) {
       await fsp.rm(tmp, { force: true }).catch(() => undefined);
       if (e instanceof BlobPoolError && e.code === 'ETOOBIG') throw new AirlockError('VERIFY_FAILED', `${src}: ${e.message}`);

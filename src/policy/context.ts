@@ -94,6 +94,8 @@ export function setPath(target: Record<string, unknown>, path: string, value: un
   });
 }
 
+const imageCache = new WeakMap<Resource, Record<string, Record<string, ImageInfo>>>();
+
 export function buildContext(resource: Resource, operation: Operation, values: Record<string, unknown> = {}): Record<string, unknown> {
   const request: Record<string, unknown> = { operation };
   if (operation === 'DELETE') request.oldObject = resource;
@@ -101,7 +103,12 @@ export function buildContext(resource: Resource, operation: Operation, values: R
   if (operation === 'UPDATE') request.oldObject = structuredClone(resource);
   const ns = resource.kind === 'Namespace' ? '' : resourceNamespace(resource);
   if (ns) request.namespace = ns;
-  const ctx: Record<string, unknown> = { request, images: imagesOf(resource) };
+  let images = imageCache.get(resource);
+  if (!images) {
+    images = imagesOf(resource);
+    imageCache.set(resource, images);
+  }
+  const ctx: Record<string, unknown> = { request, images };
   for (const [k, v] of Object.entries(values)) setPath(ctx, k, v);
   return ctx;
 }

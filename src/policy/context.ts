@@ -98,8 +98,9 @@ const imageCache = new WeakMap<Resource, Record<string, Record<string, ImageInfo
 
 export function buildContext(resource: Resource, operation: Operation, values: Record<string, unknown> = {}): Record<string, unknown> {
   const request: Record<string, unknown> = { operation };
+  // On DELETE Kyverno reads request.object variables from request.oldObject.
+  request.object = resource;
   if (operation === 'DELETE') request.oldObject = resource;
-  else request.object = resource;
   if (operation === 'UPDATE') request.oldObject = structuredClone(resource);
   const ns = resource.kind === 'Namespace' ? '' : resourceNamespace(resource);
   if (ns) request.namespace = ns;

@@ -90,21 +90,26 @@ function loadContext(entries: readonly ContextEntry[] | undefined, ctx: Record<s
   return undefined;
 }
 
-function messageOf(rule: Rule, ctx: unknown): string {
+/** The rule message with variables substituted; undefined when substitution fails. */
+function messageOf(rule: Rule, ctx: unknown): string | undefined {
   const raw = rule.validate?.message ?? '';
   try {
     const v = substituteString(raw, ctx);
-    return typeof v === 'string' ? v : JSON.stringify(v);
+    return typeof v === 'string' ? v : "the produced message didn't resolve to a string, check your policy definition.";
   } catch {
-    return raw;
+    return undefined;
   }
 }
 
-function failMessage(rule: Rule, ctx: unknown, path: string): string {
+/** buildErrorMessage of validate_resource.go. */
+function buildErrorMessage(rule: Rule, label: string, ctx: unknown, path: string, err: string): string {
+  if (!rule.validate?.message) {
+    return path ? `validation error: rule ${label} failed at path ${path}` : `validation error: rule ${label} execution error: ${err}`;
+  }
   let msg = messageOf(rule, ctx);
-  if (!msg) return `validation error: rule ${rule.name} failed at path ${path}`;
+  if (msg === undefined) return `validation error: variables substitution error in rule ${label} execution error: ${err}`;
   if (!msg.endsWith('.')) msg += '.';
-  return `validation error: ${msg} rule ${rule.name} failed at path ${path}`;
+  return path ? `validation error: ${msg} rule ${label} failed at path ${path}` : `validation error: ${msg} rule ${label} execution error: ${err}`;
 }
 
 function errorText(e: unknown): string {
@@ -112,41 +117,49 @@ function errorText(e: unknown): string {
   throw e;
 }
 
-function runPattern(rule: Rule, pattern: unknown, target: unknown, ctx: unknown, label: string): Outcome {
+function runPattern(rule: Rule, pattern: unknown, target: unknown, ctx: unknown): Outcome {
   let p: unknown;
   try {
     p = substituteAll(pattern, ctx, target);
   } catch (e) {
-    return { status: 'error', message: `variable substitution failed for rule ${rule.name}: ${errorText(e)}` };
+    return { status: 'error', message: `variable substitution failed: ${errorText(e)}` };
   }
   const r = matchPattern(target, p);
   switch (r.status) {
     case 'pass':
-      return { status: 'pass', message: `validation rule '${label}' passed.` };
+      return { status: 'pass', message: `validation rule '${rule.name}' passed.` };
     case 'skip':
-      return { status: 'skip', message: `rule ${label} skipped: ${r.message}` };
+      return { status: 'skip', message: r.message };
     case 'fail':
-      return { status: 'fail', message: failMessage({ ...rule, name: label }, ctx, r.path) };
+      return { status: 'fail', message: buildErrorMessage(rule, rule.name, ctx, r.path, r.message) };
     case 'error':
-      return { status: 'error', message: `validation error: rule ${label} execution error: ${r.message}` };
+      return { status: 'error', message: buildErrorMessage(rule, rule.name, ctx, '', r.message) };
   }
 }
 
 function runAnyPattern(rule: Rule, patterns: readonly unknown[], target: unknown, ctx: unknown): Outcome {
-  const fails: string[] = [];
-  let skips = 0;
-  let errors = 0;
-  for (let i = 0; i < patterns.length; i++) {
-    const r = runPattern(rule, patterns[i], target, ctx, `${rule.name}[${i}]`);
-    if (r.status === 'pass') return { status: 'pass', message: `validation rule '${rule.name}' anyPattern[${i}] passed.` };
-    if (r.status === 'skip') skips++;
-    else if (r.status === 'error') errors++;
-    fails.push(r.message.replace(/^validation error: /, ''));
+  let subst: unknown[];
+  try {
+    subst = patterns.map((p) => substituteAll(p, ctx, target));
+  } catch (e) {
+    return { status: 'error', message: `variable substitution failed: ${errorText(e)}` };
   }
-  if (skips === patterns.length && patterns.length > 0) return { status: 'skip', message: `rule ${rule.name} skipped: every anyPattern alternative skipped` };
-  if (errors === patterns.length && patterns.length > 0) return { status: 'error', message: `validation error: ${fails.join(' ')}` };
-  const msg = messageOf(rule, ctx);
-  return { status: 'fail', message: `validation error: ${msg ? (msg.endsWith('.') ? msg : `${msg}.`) + ' ' : ''}${fails.map((f) => f.replace(/^.*?(rule \S+ failed at path \S+)$/, '$1')).join(' ')}` };
+  const failed: string[] = [];
+  const skipped: string[] = [];
+  for (let i = 0; i < subst.length; i++) {
+    const r = matchPattern(target, subst[i]);
+    if (r.status === 'pass') return { status: 'pass', message: `validation rule '${rule.name}' anyPattern[${i}] passed.` };
+    if (r.status === 'skip') skipped.push(`rule ${rule.name}[${i}] skipped: ${r.message}`);
+    else if (r.status === 'fail') failed.push(`rule ${rule.name}[${i}] failed at path ${r.path}`);
+    else failed.push(`rule ${rule.name}[${i}] failed: ${r.message}`);
+  }
+  if (skipped.length > 0 && failed.length === 0) return { status: 'skip', message: skipped.join(' ') };
+  if (failed.length > 0) {
+    const m = rule.validate?.message ?? '';
+    const text = failed.join(' ');
+    return { status: 'fail', message: !m ? `validation error: ${text}` : m.endsWith('.') ? `validation error: ${m} ${text}` : `validation error: ${m}. ${text}` };
+  }
+  return { status: 'pass', message: rule.validate?.message ?? '' };
 }
 
 function runDeny(rule: Rule, conditions: Parameters<typeof evaluateConditions>[0], ctx: unknown, label = rule.name): Outcome {
@@ -157,8 +170,8 @@ function runDeny(rule: Rule, conditions: Parameters<typeof evaluateConditions>[0
     return { status: 'error', message: `failed to check deny conditions: ${errorText(e)}` };
   }
   if (!denied) return { status: 'pass', message: `validation rule '${label}' passed.` };
-  const msg = messageOf(rule, ctx);
-  return { status: 'fail', message: msg || `validation error: rule ${label} failed` };
+  if (!rule.validate?.message) return { status: 'fail', message: `validation error: rule ${label} failed` };
+  return { status: 'fail', message: messageOf(rule, ctx) ?? rule.validate.message };
 }
 
 function runForEach(rule: Rule, list: readonly ForEach[], resource: Resource, ctx: Record<string, unknown>, level: number, supplied: Record<string, unknown>): Outcome | undefined {
@@ -178,30 +191,30 @@ function runForEach(rule: Rule, list: readonly ForEach[], resource: Resource, ct
       const ectx: Record<string, unknown> = { ...ctx, element: el, elementIndex: i, [`element${level}`]: el, [`elementIndex${level}`]: i };
       const loaded = loadContext(fe.context, ectx, supplied);
       if (loaded) {
-        if (loaded.status === 'skip') continue;
-        return loaded;
+        if (loaded.status === 'skip' || i < items.length - 1) continue;
+        return { status: loaded.status, message: `validation failure: ${loaded.message}` };
       }
       try {
         if (!evaluateConditions(fe.preconditions, ectx).result) continue;
-      } catch {
-        continue;
+      } catch (e) {
+        if (i < items.length - 1) continue;
+        return { status: 'error', message: `validation failure: failed to evaluate preconditions: ${errorText(e)}` };
       }
       let r: Outcome | undefined;
       const scopeElement = fe.elementScope ?? isObject(el);
       const target = scopeElement ? el : resource;
       if (fe.deny) r = runDeny(rule, fe.deny.conditions, ectx);
-      else if (fe.pattern !== undefined) r = runPattern(rule, fe.pattern, target, ectx, rule.name);
+      else if (fe.pattern !== undefined) r = runPattern(rule, fe.pattern, target, ectx);
       else if (fe.anyPattern) r = runAnyPattern(rule, fe.anyPattern, target, ectx);
       else if (fe.foreach) r = runForEach(rule, fe.foreach, resource, ectx, level + 1, supplied);
       if (!r || r.status === 'skip') continue;
-      if (r.status === 'fail' || r.status === 'error') {
-        return { status: r.status, message: r.status === 'fail' && fe.pattern !== undefined ? r.message.replace(/failed at path \//, `failed at path /${fe.list.replace(/^request\.object\./, '').replace(/\./g, '/')}/${i}/`) : r.message };
-      }
+      if (r.status === 'error' && i < items.length - 1) continue;
+      if (r.status !== 'pass') return { status: r.status, message: `validation failure: ${r.message}` };
       applied++;
     }
   }
   if (applied === 0) return undefined;
-  return { status: 'pass', message: `validation rule '${rule.name}' passed.` };
+  return { status: 'pass', message: 'rule passed' };
 }
 
 /** Evaluates one rule against one resource; undefined when the rule gives no response. */
@@ -232,7 +245,7 @@ export function evaluateRule(policy: Policy, rule: Rule, resource: Resource, opt
   if (v.deny) return runDeny(rule, v.deny.conditions, ctx);
   if (v.pattern !== undefined || v.anyPattern) {
     if (operation === 'DELETE') return undefined;
-    return v.pattern !== undefined ? runPattern(rule, v.pattern, resource, ctx, rule.name) : runAnyPattern(rule, v.anyPattern ?? [], resource, ctx);
+    return v.pattern !== undefined ? runPattern(rule, v.pattern, resource, ctx) : runAnyPattern(rule, v.anyPattern ?? [], resource, ctx);
   }
   if (v.foreach) return runForEach(rule, v.foreach, resource, ctx, 0, supplied);
   return { status: 'skip', message: 'validate block has no supported check' };

@@ -8,10 +8,19 @@
 import * as jmespathModule from 'jmespath';
 import { callFunction, type ExprRef } from './jmespath-functions.ts';
 
-export class NotFoundError extends Error {
+/**
+ * Raised for a key missing from a map. Deliberately not an Error subclass: it is thrown
+ * and caught on hot paths (`a.b || 'x'`), and capturing a stack trace each time is the
+ * main cost of evaluation.
+ */
+export class NotFoundError {
+  readonly name = 'NotFoundError';
+  readonly message: string;
   constructor(key: string) {
-    super(`Unknown key "${key}" in path`);
-    this.name = 'NotFoundError';
+    this.message = `Unknown key "${key}" in path`;
+  }
+  toString(): string {
+    return `${this.name}: ${this.message}`;
   }
 }
 

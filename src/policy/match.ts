@@ -25,7 +25,19 @@ export interface KindSelector {
   subresource: string;
 }
 
+const kindCache = new Map<string, KindSelector>();
+
 export function parseKindSelector(input: string): KindSelector {
+  let k = kindCache.get(input);
+  if (!k) {
+    k = parseKindSelectorUncached(input);
+    if (kindCache.size > 10_000) kindCache.clear();
+    kindCache.set(input, k);
+  }
+  return k;
+}
+
+function parseKindSelectorUncached(input: string): KindSelector {
   const parts = input.split('/');
   let sub = '';
   const last = parts[parts.length - 1] ?? '';

@@ -25,7 +25,7 @@ export function registerPolicyCommands(program: Command): void {
   policy
     .command('audit')
     .description('evaluate manifests against policies and report the results')
-    .requiredOption('--policies <dirs...>', 'policy files or folders')
+    .requiredOption('--policies <dir>', 'policy file or folder (repeat for more)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .argument('<targets...>', 'manifest files or folders (YAML, JSON, List kinds, rendered Helm output)')
     .option('--format <format>', 'table, json or policyreport', 'table')
     .option('--json', 'machine-readable output (same as --format json)')

@@ -102,6 +102,12 @@ function generate(rule: Rule, kinds: string[], cron: boolean): Rule {
     const v = rewriteText(validate, spec, metadata) as NonNullable<Rule['validate']>;
     if (v.pattern !== undefined) v.pattern = wrapPattern(v.pattern, cron);
     if (v.anyPattern) v.anyPattern = v.anyPattern.map((p) => wrapPattern(p, cron));
+    if (validate.cel !== undefined) {
+      const text = JSON.stringify(validate.cel)
+        .replace(/(?<![A-Za-z0-9_.])(object|oldObject)\.spec(?![A-Za-z0-9_])/g, `$1.${spec}`)
+        .replace(/(?<![A-Za-z0-9_.])(object|oldObject)\.metadata(?![A-Za-z0-9_])/g, `$1.${metadata}`);
+      v.cel = JSON.parse(text) as unknown;
+    }
     out.validate = v;
   }
   return out;

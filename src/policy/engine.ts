@@ -241,7 +241,7 @@ export function evaluateRule(policy: Policy, rule: Rule, resource: Resource, opt
     if (operation === 'DELETE') return undefined;
     return evaluatePodSecurity(rule.name, v.podSecurity, resource);
   }
-  if (v.cel !== undefined) return evaluateCel(rule.name, v.cel, resource, ctx, opts.namespaceLabels?.[ns] !== undefined ? ns : ns);
+  if (v.cel !== undefined) return evaluateCel(rule.name, v.cel, resource, ctx, ns);
   if (v.deny) return runDeny(rule, v.deny.conditions, ctx);
   if (v.pattern !== undefined || v.anyPattern) {
     if (operation === 'DELETE') return undefined;

@@ -4,7 +4,9 @@
  */
 import type { Command } from 'commander';
 import { registerBundleCommands } from './bundle-command.ts';
+import { registerPolicyCommands } from './policy-command.ts';
 
 export function registerExtraCommands(program: Command): void {
   registerBundleCommands(program);
+  registerPolicyCommands(program);
 }

@@ -96,6 +96,8 @@ export async function createBundle(options: CreateOptions): Promise<CreateResult
     // Blobs are not fsynced one by one while a bundle is assembled (it is all verified on
     // the other side, and a crash leaves only the temporary folder, never a bundle at OUT).
     layout.durable = false;
+    // A tar is written from this folder, re-hashing every blob: source blobs can be linked, not copied.
+    layout.linkSources = format !== 'dir';
     const items: ImportedItem[] = [];
     for (const src of spec.sources) {
       progress.start('import', 0);
@@ -117,6 +119,7 @@ export async function createBundle(options: CreateOptions): Promise<CreateResult
     const omitted: BlobRef[] = [];
     for (const d of tree.blobs) (held.has(d.digest) ? omitted : blobs).push({ digest: d.digest, size: d.size });
     for (const b of omitted) await fsp.rm(layout.blobPath(b.digest), { force: true });
+    // A linked blob shares the source's file: nothing in the work folder may write to it.
     // Blobs imported but not reachable (none in practice) are not shipped.
     const reachable = new Set(tree.blobs.map((d) => d.digest));
     for (const name of await fsp.readdir(join(work, 'blobs', 'sha256'))) {

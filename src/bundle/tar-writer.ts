@@ -3,11 +3,14 @@
  * signature, index.json, blobs parents-first), into one file or into parts. Entries
  * carry zero timestamps and owners so the same bundle always gives the same bytes.
  */
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { Transform } from 'node:stream';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import tar from 'tar-stream';
+import { AirlockError } from '../common/errors.ts';
 import { readFileBounded } from '../common/fsx.ts';
 import { digestHex } from '../oci/digest.ts';
 import { INDEX_FILE, LAYOUT_FILE } from '../oci/layout.ts';
@@ -33,7 +36,17 @@ export async function writeBundleTar(folder: string, blobsInOrder: readonly Blob
     }
     for (const b of blobsInOrder) {
       const entry = pack.entry({ ...HEADER, name: `blobs/sha256/${digestHex(b.digest)}`, size: b.size });
-      await pipeline(createReadStream(join(folder, 'blobs', 'sha256', digestHex(b.digest)), { highWaterMark: 1 << 20 }), entry as unknown as NodeJS.WritableStream);
+      // Each blob is hashed again as it is written: the tar holds exactly what the descriptor lists.
+      const hash = createHash('sha256');
+      const hashing = new Transform({
+        transform(chunk: Buffer, _enc, cb) {
+          hash.update(chunk);
+          cb(null, chunk);
+        },
+      });
+      const path = join(folder, 'blobs', 'sha256', digestHex(b.digest));
+      await pipeline(createReadStream(path, { highWaterMark: 1 << 20 }), hashing, entry as unknown as NodeJS.WritableStream);
+      if (`sha256:${hash.digest('hex')}` !== b.digest) throw new AirlockError('VERIFY_FAILED', `${path}: changed while the bundle was written (source blob modified)`);
       progress.advance(b.size);
     }
     pack.finalize();

@@ -27,6 +27,11 @@ export class OciLayout {
    * bundle being assembled does not (it is verified before anyone relies on it).
    */
   durable = true;
+  /**
+   * Whether putFile may hard-link a source file after hashing it instead of copying it.
+   * Only for a temporary layout whose blobs are read once more, and re-hashed, before use.
+   */
+  linkSources = false;
 
   private constructor(root: string) {
     this.root = root;
@@ -186,6 +191,10 @@ export class OciLayout {
    */
   async putFile(pool: BlobPool, src: string, expected?: { digest: string; size: number }): Promise<BlobResult> {
     if (expected && (await this.hasBlob(expected.digest, expected.size))) return expected;
+    if (this.linkSources) {
+      const linked = await this.#linkFile(pool, src, expected);
+      if (linked) return linked;
+    }
     const tmp = await this.#tempPath();
     let result: BlobResult;
     try {
@@ -206,6 +215,31 @@ export class OciLayout {
     }
     await this.#commit(tmp, result.digest);
     return result;
+  }
+
+  /** Hashes src and hard-links it in; undefined when linking is not possible (another file system). */
+  async #linkFile(pool: BlobPool, src: string, expected?: { digest: string; size: number }): Promise<BlobResult | undefined> {
+    let result: BlobResult;
+    try {
+      result = await pool.hash(src, expected?.size);
+    } catch (e) {
+      if (e instanceof BlobPoolError && e.code === 'ETOOBIG') throw new AirlockError('VERIFY_FAILED', `${src}: ${e.message}`);
+      if (e instanceof BlobPoolError && e.code === 'ENOENT') throw new AirlockError('NOT_FOUND', `${src}: no such file`);
+      throw ioError(src, e, 'read');
+    }
+    if (expected && (result.digest !== expected.digest || result.size !== expected.size)) {
+      throw new AirlockError('VERIFY_FAILED', `${src}: content does not match digest ${expected.digest}`);
+    }
+    if (await this.hasBlob(result.digest, result.size)) return result;
+    try {
+      await fsp.link(src, this.blobPath(result.digest));
+      return result;
+    } catch (e) {
+      const code = errnoCode(e);
+      if (code === 'EEXIST') return result;
+      if (code === 'EXDEV' || code === 'EPERM' || code === 'EMLINK' || code === 'ENOTSUP') return undefined;
+      throw ioError(this.blobPath(result.digest), e, 'link blob');
+    }
   }
 
   /** Makes renamed blobs durable: one fsync of the blobs folder after a batch. */

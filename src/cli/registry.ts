@@ -4,7 +4,9 @@
  */
 import type { Command } from 'commander';
 import { registerFrameworksCommands } from './frameworks-command.ts';
+import { registerPolicyCommands } from './policy-command.ts';
 
 export function registerExtraCommands(program: Command): void {
+  registerPolicyCommands(program);
   registerFrameworksCommands(program);
 }

@@ -1,0 +1,180 @@
+/**
+ * Runs `kyverno-test.yaml` files in the Kyverno CLI test format and checks each result
+ * row as `kyverno test` does (`cmd/cli/kubectl-kyverno/commands/test`): resources are
+ * selected by name or ns/name, the responses of `rule`, `autogen-<rule>` and
+ * `autogen-cronjob-<rule>` must all have the wanted status, a rule that gave no
+ * response passes as "Excluded", and a resource that is absent fails as "Not found".
+ */
+import { dirname, resolve, basename } from 'node:path';
+import { z } from 'zod';
+import { AirlockError } from '../common/errors.ts';
+import { listManifestFiles, loadPolicies, loadResources, readManifestFile } from './load.ts';
+import { evaluate, normalizeResource, type EvaluateOptions } from './engine.ts';
+import type { Operation } from './context.ts';
+import { resourceName, resourceNamespace } from './match.ts';
+import type { Policy, Resource, RuleResult } from './types.ts';
+
+export const TEST_FILE_NAMES = ['kyverno-test.yaml', 'kyverno-test.yml'];
+
+const ResultRow = z.looseObject({
+  policy: z.string(),
+  rule: z.string(),
+  resources: z.array(z.string()).optional(),
+  resource: z.string().optional(),
+  kind: z.string().optional(),
+  namespace: z.string().optional(),
+  result: z.enum(['pass', 'fail', 'skip', 'error', 'warn']),
+  operation: z.enum(['CREATE', 'UPDATE', 'DELETE']).optional(),
+});
+
+const TestFile = z.looseObject({
+  policies: z.array(z.string()).min(1),
+  resources: z.array(z.string()).default([]),
+  variables: z.string().optional(),
+  results: z.array(ResultRow).default([]),
+});
+
+const ValuesFile = z.looseObject({
+  globalValues: z.record(z.string(), z.unknown()).optional(),
+  policies: z
+    .array(
+      z.looseObject({
+        name: z.string(),
+        rules: z.array(z.looseObject({ name: z.string(), values: z.record(z.string(), z.unknown()).optional() })).optional(),
+        resources: z.array(z.looseObject({ name: z.string(), values: z.record(z.string(), z.unknown()).optional() })).optional(),
+      }),
+    )
+    .optional(),
+  namespaceSelector: z.array(z.looseObject({ name: z.string(), labels: z.record(z.string(), z.string()) })).optional(),
+});
+
+export interface TestRow {
+  id: number;
+  policy: string;
+  rule: string;
+  resource: string;
+  want: string;
+  got: string;
+  ok: boolean;
+  reason: string;
+}
+
+export interface TestFileResult {
+  file: string;
+  name: string;
+  rows: TestRow[];
+  passed: number;
+  failed: number;
+}
+
+function zodMessage(file: string, e: z.ZodError): AirlockError {
+  const i = e.issues[0];
+  return new AirlockError('BAD_INPUT', `${file}: field ${(i?.path ?? []).join('.') || '(document)'}: ${i?.message ?? 'invalid'}`);
+}
+
+async function readOne(file: string): Promise<unknown> {
+  const docs = await readManifestFile(file);
+  if (docs.length !== 1) throw new AirlockError('BAD_INPUT', `${file}: expected one document, found ${docs.length}`);
+  return docs[0];
+}
+
+/** Rejects a path in a test file that leaves the test's folder tree by `..` beyond the root. */
+function within(base: string, p: string, file: string): string {
+  if (p.includes('\0')) throw new AirlockError('BAD_INPUT', `${file}: invalid path "${p}"`);
+  return resolve(base, p);
+}
+
+export async function runKyvernoTestFile(file: string): Promise<TestFileResult> {
+  const base = dirname(file);
+  const parsed = TestFile.safeParse(await readOne(file));
+  if (!parsed.success) throw zodMessage(file, parsed.error);
+  const t = parsed.data;
+  const meta = (t as { metadata?: { name?: unknown }; name?: unknown }).metadata;
+  const name = String(meta?.name ?? (t as { name?: unknown }).name ?? basename(base));
+  const policies: Policy[] = await loadPolicies(t.policies.map((p) => within(base, p, file)));
+  const resources: Resource[] = (await loadResources(t.resources.map((p) => within(base, p, file)))).map(normalizeResource);
+  const opts: EvaluateOptions = {};
+  let globalValues: Record<string, unknown> = {};
+  if (t.variables) {
+    const vf = within(base, t.variables, file);
+    const v = ValuesFile.safeParse(await readOne(vf));
+    if (!v.success) throw zodMessage(vf, v.error);
+    globalValues = v.data.globalValues ?? {};
+    const nsl: Record<string, Record<string, string>> = {};
+    for (const s of v.data.namespaceSelector ?? []) nsl[s.name] = s.labels;
+    opts.namespaceLabels = nsl;
+    const pv = v.data.policies ?? [];
+    opts.ruleValues = (policy, rule, resource) => {
+      const p = pv.find((x) => x.name === policy);
+      if (!p) return undefined;
+      const base = rule.replace(/^autogen-(cronjob-)?/, '');
+      return { ...(p.rules?.find((r) => r.name === base)?.values ?? {}), ...(p.resources?.find((r) => r.name === resource)?.values ?? {}) };
+    };
+  }
+  for (const r of resources) {
+    if (r.kind === 'Namespace') {
+      const labels = (r.metadata as { labels?: Record<string, string> }).labels ?? {};
+      (opts.namespaceLabels ??= {})[resourceName(r)] ??= labels;
+    }
+  }
+  const op = globalValues['request.operation'];
+  const baseOperation: Operation = op === 'UPDATE' || op === 'DELETE' ? op : 'CREATE';
+  const { ['request.operation']: _drop, ...rest } = globalValues;
+  opts.globalValues = rest;
+
+  const cache = new Map<Operation, RuleResult[]>();
+  const resultsFor = (operation: Operation): RuleResult[] => {
+    let r = cache.get(operation);
+    if (!r) {
+      r = evaluate(policies, resources, { ...opts, operation });
+      cache.set(operation, r);
+    }
+    return r;
+  };
+  const rows: TestRow[] = [];
+  for (const row of t.results) {
+    const names = row.resources ?? (row.resource ? [row.resource] : []);
+    const selected = names.length
+      ? names.map((n) => ({ label: n, matches: resources.filter((r) => resourceName(r) === n || `${resourceNamespace(r)}/${resourceName(r)}` === n) }))
+      : resources.map((r) => ({ label: resourceName(r), matches: [r] }));
+    const results = resultsFor(row.operation ?? baseOperation);
+    const policyName = row.policy.includes('/') ? row.policy.slice(row.policy.indexOf('/') + 1) : row.policy;
+    const rules = new Set([row.rule, `autogen-${row.rule}`, `autogen-cronjob-${row.rule}`]);
+    for (const sel of selected) {
+      const push = (got: string, ok: boolean, reason: string): void => {
+        rows.push({ id: rows.length + 1, policy: row.policy, rule: row.rule, resource: `${row.kind ? `${row.kind}/` : ''}${sel.label}`, want: row.result, got, ok, reason });
+      };
+      if (sel.matches.length === 0) {
+        push('', false, 'Not found');
+        continue;
+      }
+      for (const res of sel.matches) {
+        const name = resourceName(res);
+        const ns = resourceNamespace(res);
+        const found = results.filter(
+          (r) => r.policy === policyName && rules.has(r.rule) && r.resource.name === name && (r.resource.namespace ?? '') === ns && (!row.kind || r.resource.kind === row.kind || names.length > 0),
+        );
+        if (found.length === 0) {
+          push('', true, 'Excluded');
+          continue;
+        }
+        for (const f of found) {
+          const ok = f.status === row.result;
+          push(f.status, ok, ok ? 'Ok' : `Want ${row.result}, got ${f.status}`);
+        }
+      }
+    }
+  }
+  const failed = rows.filter((r) => !r.ok).length;
+  return { file, name, rows, passed: rows.length - failed, failed };
+}
+
+/** Finds kyverno-test.yaml files under the paths and runs each. */
+export async function runKyvernoTests(paths: readonly string[]): Promise<TestFileResult[]> {
+  const files = await listManifestFiles(paths, (f) => TEST_FILE_NAMES.includes(basename(f)));
+  const tests = files.filter((f) => TEST_FILE_NAMES.includes(basename(f)));
+  if (tests.length === 0) throw new AirlockError('NOT_FOUND', `${paths.join(', ')}: no kyverno-test.yaml found`);
+  const out: TestFileResult[] = [];
+  for (const f of tests) out.push(await runKyvernoTestFile(f));
+  return out;
+}

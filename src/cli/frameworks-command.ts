@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { defaultContentDir, listFrameworks, loadContent, packFramework, showFramework } from '../frameworks/index.ts';
+import { defaultContentDir, frameworkPolicyDirs, listFrameworks, loadContent, packFramework, showFramework } from '../frameworks/index.ts';
+import { setFrameworkResolver } from '../policy/index.ts';
 import { printJson, printLines } from './output.ts';
 
 interface CommonOpts {
@@ -18,6 +19,8 @@ function table(rows: string[][]): string[] {
 }
 
 export function registerFrameworksCommands(program: Command): void {
+  // `airlock policy audit --framework ID` evaluates the policies mapped to the framework.
+  setFrameworkResolver(async (id) => frameworkPolicyDirs(await loadContent(defaultContentDir()), id));
   const fw = program.command('frameworks').description('compliance frameworks: control indexes, mapped policies, coverage');
   const contentOpt = `content folder (default: $AIRLOCK_CONTENT_DIR or the bundled content/)`;
 

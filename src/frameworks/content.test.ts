@@ -76,6 +76,7 @@ test('fedramp-high mappings follow the NIST 800-53 mappings of each policy', asy
 });
 
 const ALLOWED_VALIDATE_KEYS = new Set(['message', 'pattern', 'anyPattern', 'deny', 'foreach']);
+const ALLOWED_RULE_KEYS = new Set(['name', 'match', 'exclude', 'preconditions', 'validate']);
 
 test('every policy is a Kyverno ClusterPolicy with the required annotations and validate rules only', async () => {
   const c = await content();
@@ -96,7 +97,9 @@ test('every policy is a Kyverno ClusterPolicy with the required annotations and 
       assert.ok(isObj(rule.match), `${p.name}/${String(rule.name)}: match`);
       for (const k of ['mutate', 'generate', 'verifyImages', 'context']) assert.equal(rule[k], undefined, `${p.name}/${String(rule.name)}: ${k}`);
       const v = rule.validate as Obj;
+      for (const k of Object.keys(rule)) assert.ok(ALLOWED_RULE_KEYS.has(k), `${p.name}/${String(rule.name)}: rule key ${k}`);
       for (const k of Object.keys(v)) assert.ok(ALLOWED_VALIDATE_KEYS.has(k), `${p.name}/${String(rule.name)}: validate.${k}`);
+      assert.equal(Object.keys(v).filter((k) => k !== 'message').length, 1, `${p.name}/${String(rule.name)}: exactly one check`);
       assert.equal(typeof v.message, 'string', `${p.name}/${String(rule.name)}: message`);
     }
   }

@@ -4,9 +4,11 @@
  */
 import type { Command } from 'commander';
 import { registerBundleCommands } from './bundle-command.ts';
+import { registerFrameworksCommands } from './frameworks-command.ts';
 import { registerPolicyCommands } from './policy-command.ts';
 
 export function registerExtraCommands(program: Command): void {
   registerBundleCommands(program);
   registerPolicyCommands(program);
+  registerFrameworksCommands(program);
 }

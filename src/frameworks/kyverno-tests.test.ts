@@ -9,20 +9,6 @@ import { runKyvernoTests } from '../policy/index.ts';
 import { PROJECT_ROOT } from '../../test/helpers/env.ts';
 import { loadContent } from './index.ts';
 
-/**
- * Rows where the offline evaluator and Kyverno disagree, each with Kyverno's own reading.
- * The policies keep Kyverno's form; when the evaluator is fixed the row starts to pass
- * and this test fails until the entry is removed.
- */
-const KNOWN_EVALUATOR_DIVERGENCES = [
-  // Kyverno's wildcards.ExpandInMetadata finds `=(metadata)` / `=(annotations)` through
-  // their anchors and expands `=(container.apparmor.security.beta.kubernetes.io/*)` to the
-  // resource's key, so the value "unconfined" fails "runtime/default|localhost/*" (as in
-  // Kyverno's own restrict-apparmor-profiles policy and its test). The evaluator expands
-  // wildcard keys only under un-anchored metadata/annotations and reports pass.
-  'restrict-apparmor-profiles: app-armor-annotations Pod/unconfined-annotation: Want fail, got pass',
-];
-
 test('every shipped policy passes its own kyverno test', async () => {
   const content = await loadContent(join(PROJECT_ROOT, 'content'));
   const results = await runKyvernoTests(content.policies.map((p) => join(p.dir, 'kyverno-test.yaml')));
@@ -32,5 +18,5 @@ test('every shipped policy passes its own kyverno test', async () => {
     assert.ok(r.rows.length >= 2, `${r.file}: no results evaluated`);
     for (const row of r.rows) if (!row.ok) failures.push(`${r.name}: ${row.rule} ${row.resource}: ${row.reason}`);
   }
-  assert.deepEqual(failures, KNOWN_EVALUATOR_DIVERGENCES);
+  assert.deepEqual(failures, []);
 });

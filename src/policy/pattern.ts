@@ -109,16 +109,27 @@ function trackAnchors(pattern: Record<string, unknown>, resource: Record<string,
   }
 }
 
-/** Expands wildcard keys of metadata.labels / metadata.annotations against the resource. */
+/** The key of `tag` in a pattern map, plain or behind an anchor (`=(metadata)`), as Kyverno's getPatternValue finds it. */
+function patternKey(pattern: Record<string, unknown>, tag: string): string | undefined {
+  return Object.keys(pattern).find((k) => k === tag || parseAnchor(k)?.key === tag);
+}
+
+/**
+ * Expands wildcard keys of metadata.labels / metadata.annotations against the resource
+ * (Kyverno's wildcards.ExpandInMetadata): `metadata` and `labels`/`annotations` may be
+ * written plain or with an anchor.
+ */
 function expandMetadata(pattern: Record<string, unknown>, resource: Record<string, unknown>): Record<string, unknown> {
-  const pm = pattern.metadata;
+  const metaKey = patternKey(pattern, 'metadata');
+  const pm = metaKey === undefined ? undefined : pattern[metaKey];
   const rm = resource.metadata;
-  if (!isMap(pm) || !isMap(rm)) return pattern;
+  if (metaKey === undefined || !isMap(pm) || !isMap(rm)) return pattern;
   let changed = false;
   const meta: Record<string, unknown> = { ...pm };
   for (const field of ['labels', 'annotations']) {
-    const pf = pm[field];
-    if (!isMap(pf)) continue;
+    const fieldKey = patternKey(pm, field);
+    const pf = fieldKey === undefined ? undefined : pm[fieldKey];
+    if (fieldKey === undefined || !isMap(pf)) continue;
     const rf = isMap(rm[field]) ? (rm[field] as Record<string, unknown>) : {};
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(pf)) {
@@ -133,9 +144,9 @@ function expandMetadata(pattern: Record<string, unknown>, resource: Record<strin
       for (const h of hits) out[a ? k.replace(bare, h) : h] = v;
       changed = true;
     }
-    meta[field] = out;
+    meta[fieldKey] = out;
   }
-  return changed ? { ...pattern, metadata: meta } : pattern;
+  return changed ? { ...pattern, [metaKey]: meta } : pattern;
 }
 
 function hasNestedAnchor(v: unknown, depth = 0): boolean {

@@ -41,6 +41,8 @@ function copyPackage(name) {
   for (const dep of NATIVE[name] ?? []) copyPackage(dep);
 }
 copyPackage('better-sqlite3');
+// The compliance content (framework indexes and policies) ships beside the build.
+cpSync(join(root, 'content'), join(dist, 'content'), { recursive: true });
 
 const schema = spawnSync(process.execPath, ['--import', 'tsx', '-e', "import('./src/bundle/spec.ts').then((m) => process.stdout.write(JSON.stringify(m.bundleSpecJsonSchema(), null, 2) + '\\n'))"], { cwd: root, encoding: 'utf8' });
 if (schema.status !== 0) throw new Error(schema.stderr);

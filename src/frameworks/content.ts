@@ -11,7 +11,7 @@
  * must expect at least one pass and one fail. Symbolic links and nested folders are
  * refused: the content is packed into signed bundles and must be exactly what is listed.
  */
-import { promises as fsp } from 'node:fs';
+import { existsSync, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AirlockError, ioError } from '../common/errors.ts';
@@ -49,11 +49,16 @@ export interface Content {
   policies: PolicyEntry[];
 }
 
-/** The content folder: $AIRLOCK_CONTENT_DIR, else content/ at the project root. */
+/**
+ * The content folder: $AIRLOCK_CONTENT_DIR, else content/ at the project root (running
+ * from source), else content/ beside the single-file build (dist/content).
+ */
 export function defaultContentDir(): string {
   const env = process.env[CONTENT_DIR_ENV];
   if (env && env.trim() !== '') return env;
-  return fileURLToPath(new URL('../../content', import.meta.url));
+  const fromSource = fileURLToPath(new URL('../../content', import.meta.url));
+  const besideBuild = fileURLToPath(new URL('./content', import.meta.url));
+  return existsSync(join(fromSource, 'frameworks')) ? fromSource : besideBuild;
 }
 
 async function listDir(dir: string): Promise<import('node:fs').Dirent[]> {

@@ -62,12 +62,7 @@ export type BlobRef = z.infer<typeof BlobRefSchema>;
 
 /** Parses descriptor bytes; structural problems are verification failures (exit 1). */
 export function parseDescriptor(bytes: Uint8Array, source: string): BundleDescriptor {
-  let raw: unknown;
-  try {
-    raw = parseJsonStrict(bytes, source, { maxBytes: MAX_DESCRIPTOR_BYTES });
-  } catch (e) {
-    throw new AirlockError('VERIFY_FAILED', (e as Error).message);
-  }
+  const raw = parseJsonStrict(bytes, source, { maxBytes: MAX_DESCRIPTOR_BYTES, code: 'VERIFY_FAILED' });
   const r = BundleDescriptorSchema.safeParse(raw);
   if (!r.success) {
     const issue = r.error.issues[0];

@@ -43,12 +43,7 @@ export function partName(i: number): string {
 }
 
 export function parsePartsList(bytes: Uint8Array, source: string): PartsList {
-  let raw: unknown;
-  try {
-    raw = parseJsonStrict(bytes, source, { maxBytes: 64 * 1024 * 1024 });
-  } catch (e) {
-    throw new AirlockError('VERIFY_FAILED', (e as Error).message);
-  }
+  const raw = parseJsonStrict(bytes, source, { maxBytes: 64 * 1024 * 1024, code: 'VERIFY_FAILED' });
   const r = PartsSchema.safeParse(raw);
   if (!r.success) {
     const issue = r.error.issues[0];

@@ -5,13 +5,15 @@
  * jsonc-parser's scanner finds duplicate keys and positions; JSON.parse builds the value.
  */
 import { visit, printParseErrorCode, type ParseError } from 'jsonc-parser';
-import { AirlockError } from './errors.ts';
+import { AirlockError, type ErrorCode } from './errors.ts';
 
 export interface StrictJsonOptions {
   /** Largest accepted document in bytes. */
   maxBytes?: number;
   /** Deepest accepted nesting of objects and arrays. */
   maxDepth?: number;
+  /** The error code of a refusal: BAD_INPUT (exit 2) by default; VERIFY_FAILED for signed content. */
+  code?: ErrorCode;
 }
 
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
@@ -20,9 +22,10 @@ const DEFAULT_MAX_DEPTH = 128;
 export function parseJsonStrict(input: Uint8Array | string, source: string, options: StrictJsonOptions = {}): unknown {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
+  const code = options.code ?? 'BAD_INPUT';
   const size = typeof input === 'string' ? Buffer.byteLength(input) : input.byteLength;
   if (size > maxBytes) {
-    throw new AirlockError('BAD_INPUT', `${source}: JSON document of ${size} bytes exceeds the limit of ${maxBytes}`);
+    throw new AirlockError(code, `${source}: JSON document of ${size} bytes exceeds the limit of ${maxBytes}`);
   }
   const text = typeof input === 'string' ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString('utf8');
   const problems: string[] = [];
@@ -71,12 +74,12 @@ export function parseJsonStrict(input: Uint8Array | string, source: string, opti
     { disallowComments: true, allowTrailingComma: false },
   );
   if (problems.length > 0) {
-    throw new AirlockError('BAD_INPUT', `${source}: invalid JSON: ${problems[0]}`, { details: problems });
+    throw new AirlockError(code, `${source}: invalid JSON: ${problems[0]}`, { details: problems });
   }
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {
-    throw new AirlockError('BAD_INPUT', `${source}: invalid JSON: ${(e as Error).message}`);
+    throw new AirlockError(code, `${source}: invalid JSON: ${(e as Error).message}`);
   }
 }
 

@@ -47,12 +47,7 @@ export async function signToSigstoreBundle(signer: Signer, message: Uint8Array):
 }
 
 export function parseSigstoreBundle(bytes: Uint8Array, source: string): SigstoreBundle {
-  let raw: unknown;
-  try {
-    raw = parseJsonStrict(bytes, source, { maxBytes: 4 * 1024 * 1024 });
-  } catch (e) {
-    throw new AirlockError('VERIFY_FAILED', (e as Error).message);
-  }
+  const raw = parseJsonStrict(bytes, source, { maxBytes: 4 * 1024 * 1024, code: 'VERIFY_FAILED' });
   const parsed = SigstoreBundleSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

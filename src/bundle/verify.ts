@@ -92,7 +92,8 @@ export async function verifyBundle(path: string, options: VerifyOptions): Promis
     auth = authenticate(head.descriptor, head.signature, options.trust, now, path);
   } catch (e) {
     if (e instanceof AirlockError && e.exitCode === 1) {
-      report.problems.push(...(e.details.length > 0 ? e.details : [e.message]));
+      // The message carries the first detail; the rest follow one per line.
+      report.problems.push(e.message, ...e.details.slice(1));
       return report;
     }
     throw e;

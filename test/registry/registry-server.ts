@@ -6,7 +6,7 @@
  * Stopped when the test ends. Missing tools skip the test, or fail it under CI=true.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { createHash, createPrivateKey, randomBytes, sign, X509Certificate } from 'node:crypto';
+import { createHash, createPrivateKey, type KeyObject, randomBytes, sign, X509Certificate } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { connect, createServer as createNetServer } from 'node:net';
@@ -32,6 +32,8 @@ export interface TestRegistry {
   skopeoFlags(side: 'dest' | 'src' | 'inspect'): string[];
   /** Tokens issued so far (token mode). */
   tokensIssued(): number;
+  /** Token mode: a new signing key for the issuer; the registry trusts it after restart(). */
+  rotateTokenKey(): void;
   /** Kills the registry at once (SIGKILL), as a crash would. */
   kill(): Promise<void>;
   /** Starts it again on the same port and storage. */
@@ -80,14 +82,19 @@ interface TokenIssuer {
   url: string;
   certFile: string;
   issued: () => number;
+  rotate: () => void;
   server: Server;
 }
 
-/** Options of the token issuer: the first `expiredTokens` tokens it hands out are already expired. */
-async function startTokenIssuer(dir: string, service: string, expiredTokens: number): Promise<TokenIssuer> {
-  openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'token.key', '-out', 'token.crt', '-days', '2', '-subj', '/CN=airlock test token issuer'], dir);
-  const key = createPrivateKey(readFileSync(join(dir, 'token.key')));
-  const der = new X509Certificate(readFileSync(join(dir, 'token.crt'))).raw.toString('base64');
+async function startTokenIssuer(dir: string, service: string): Promise<TokenIssuer> {
+  let key: KeyObject;
+  let der: string;
+  const newKey = (): void => {
+    openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'token.key', '-out', 'token.crt', '-days', '2', '-subj', '/CN=airlock test token issuer'], dir);
+    key = createPrivateKey(readFileSync(join(dir, 'token.key')));
+    der = new X509Certificate(readFileSync(join(dir, 'token.crt'))).raw.toString('base64');
+  };
+  newKey();
   let issued = 0;
   const b64url = (b: Buffer | string): string => Buffer.from(b).toString('base64url');
   const server = createHttpServer((req, res) => {
@@ -106,9 +113,8 @@ async function startTokenIssuer(dir: string, service: string, expiredTokens: num
       return [{ type, name: parts.join(':'), actions }];
     });
     const now = Math.floor(Date.now() / 1000);
-    const expired = issued < expiredTokens;
     issued++;
-    const claims = { iss: 'airlock-test', sub: USER, aud: u.searchParams.get('service') ?? service, exp: expired ? now - 600 : now + 600, nbf: now - 1200, iat: now - 1200, jti: randomBytes(8).toString('hex'), access };
+    const claims = { iss: 'airlock-test', sub: USER, aud: u.searchParams.get('service') ?? service, exp: now + 600, nbf: now - 1200, iat: now - 1200, jti: randomBytes(8).toString('hex'), access };
     const head = b64url(JSON.stringify({ typ: 'JWT', alg: 'ES256', x5c: [der] }));
     const body = b64url(JSON.stringify(claims));
     const sig = sign('sha256', Buffer.from(`${head}.${body}`), { key, dsaEncoding: 'ieee-p1363' });
@@ -116,16 +122,11 @@ async function startTokenIssuer(dir: string, service: string, expiredTokens: num
   });
   const port = await freePort();
   await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
-  return { url: `http://127.0.0.1:${port}/token`, certFile: join(dir, 'token.crt'), issued: () => issued, server };
-}
-
-export interface StartOptions {
-  /** Token mode: hand out this many expired tokens first (to test refresh on 401). */
-  expiredTokens?: number;
+  return { url: `http://127.0.0.1:${port}/token`, certFile: join(dir, 'token.crt'), issued: () => issued, rotate: newKey, server };
 }
 
 /** Starts a registry, or returns undefined when the test was skipped for a missing tool. */
-export async function startRegistry(t: TestContext, mode: RegistryMode, opts: StartOptions = {}): Promise<TestRegistry | undefined> {
+export async function startRegistry(t: TestContext, mode: RegistryMode): Promise<TestRegistry | undefined> {
   if (!requireTool(t, 'docker-registry') || !requireTool(t, 'openssl')) return undefined;
   if (mode === 'basic' && !requireTool(t, 'htpasswd')) return undefined;
   const dir = tempDir(t, 'airlock-registry-');
@@ -161,7 +162,7 @@ export async function startRegistry(t: TestContext, mode: RegistryMode, opts: St
     lines.push('auth:', '  htpasswd:', '    realm: airlock-test', `    path: ${join(dir, 'htpasswd')}`);
   }
   if (mode === 'token') {
-    issuer = await startTokenIssuer(dir, 'airlock-test-registry', opts.expiredTokens ?? 0);
+    issuer = await startTokenIssuer(dir, 'airlock-test-registry');
     const srv = issuer.server;
     t.after(() => new Promise<void>((r) => srv.close(() => r())));
     lines.push('auth:', '  token:', `    realm: ${issuer.url}`, '    service: airlock-test-registry', '    issuer: airlock-test', `    rootcertbundle: ${issuer.certFile}`);
@@ -213,6 +214,7 @@ export async function startRegistry(t: TestContext, mode: RegistryMode, opts: St
       return f;
     },
     tokensIssued: () => issuer?.issued() ?? 0,
+    rotateTokenKey: () => issuer?.rotate(),
     kill,
     restart: start,
   };

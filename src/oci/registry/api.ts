@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { AirlockError } from '../../common/errors.ts';
 import { parseJsonStrict } from '../../common/json.ts';
-import { MAX_MANIFEST_BYTES } from '../manifest.ts';
+import { type Descriptor, MAX_MANIFEST_BYTES, parseIndex } from '../manifest.ts';
 import { DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST, isIndexMediaType, isManifestMediaType } from '../media-types.ts';
 import { type RegistryClient, type RegistryResponse, header, readBounded, readBoundedBytes } from './client.ts';
 
@@ -57,7 +57,8 @@ export async function headManifest(client: RegistryClient, repo: string, selecto
   return header(res, 'docker-content-digest') ?? (selector.startsWith('sha256:') ? selector : undefined);
 }
 
-export async function putManifest(client: RegistryClient, repo: string, selector: string, mediaType: string, bytes: Buffer): Promise<void> {
+/** PUTs a manifest; returns the `OCI-Subject` header (set by registries with the referrers API). */
+export async function putManifest(client: RegistryClient, repo: string, selector: string, mediaType: string, bytes: Buffer): Promise<string | undefined> {
   const res = await client.request('PUT', `/v2/${repo}/manifests/${selector}`, {
     headers: { 'content-type': mediaType, 'content-length': String(bytes.length) },
     body: () => bytes,
@@ -69,6 +70,30 @@ export async function putManifest(client: RegistryClient, repo: string, selector
   if (got && got !== sha256(bytes)) {
     throw new AirlockError('VERIFY_FAILED', `${client.registry}: put manifest ${repo}:${selector}: registry stored digest ${got}, expected ${sha256(bytes)}`);
   }
+  return header(res, 'oci-subject');
+}
+
+/** The referrers tag of the distribution spec's fallback: `sha256-<hex>`. */
+export function referrersTag(digest: string): string {
+  return digest.replace(':', '-');
+}
+
+/**
+ * The referrers of a manifest: from the referrers API when the registry has it, from the
+ * `sha256-<hex>` tag otherwise, or none.
+ */
+export async function getReferrers(client: RegistryClient, repo: string, digest: string): Promise<{ manifests: Descriptor[]; via: 'api' | 'tag' | 'none' }> {
+  const res = await client.request('GET', `/v2/${repo}/referrers/${digest}`, { headers: { accept: OCI_INDEX }, scopes: [pullScope(repo)], followRedirects: true });
+  const source = `${client.registry}: referrers of ${repo}@${digest}`;
+  if (res.status === 200 && (header(res, 'content-type') ?? '').startsWith(OCI_INDEX)) {
+    return { manifests: parseIndex(await readBoundedBytes(res.body, MAX_MANIFEST_BYTES, source), source).manifests, via: 'api' };
+  }
+  await res.body.dump();
+  if (res.status !== 404 && res.status !== 200 && res.status !== 400 && res.status !== 405) await client.expect(res, [200, 404], `referrers of ${repo}@${digest}`);
+  if ((await headManifest(client, repo, referrersTag(digest))) === undefined) return { manifests: [], via: 'none' };
+  const index = await getManifest(client, repo, referrersTag(digest), OCI_INDEX);
+  if (!isIndexMediaType(index.mediaType)) throw new AirlockError('BAD_INPUT', `${source}: tag ${referrersTag(digest)} is not an image index`);
+  return { manifests: parseIndex(index.bytes, source).manifests, via: 'tag' };
 }
 
 export async function blobExists(client: RegistryClient, repo: string, digest: string, scopes = [pullScope(repo)]): Promise<boolean> {

@@ -13,8 +13,9 @@ import { forEachLimit } from '../blob-pool.ts';
 import type { OciLayout } from '../layout.ts';
 import { type Descriptor, parseIndex, parseManifest } from '../manifest.ts';
 import { isIndexMediaType } from '../media-types.ts';
-import { type FetchedManifest, getBlob, getManifest } from './api.ts';
+import { type FetchedManifest, getBlob, getManifest, getReferrers } from './api.ts';
 import { RegistryClient, type RegistryOptions } from './client.ts';
+import { referrerDescriptor } from './referrers.ts';
 import { filterIndex, formatPlatform, parsePlatform, type PlatformFilter } from './platform.ts';
 import { type ImageReference, formatReference, parseReference, referenceSelector } from './reference.ts';
 
@@ -25,7 +26,15 @@ export interface PullOptions extends RegistryOptions {
   platforms?: readonly (string | PlatformFilter)[] | 'all';
   /** A client to reuse (same registry); otherwise one is made and closed. */
   client?: RegistryClient;
+  /** Also pull the referrers (signatures, SBOMs...) of the root and of each image manifest. */
+  referrers?: boolean;
   onEvent?: (e: TransferEvent) => void;
+}
+
+export interface PulledReferrer {
+  /** Digest of the manifest the referrer points at. */
+  subject: string;
+  descriptor: Descriptor;
 }
 
 export interface PullResult {
@@ -37,6 +46,8 @@ export interface PullResult {
   /** The root digest at the source (differs from descriptor.digest when filtered). */
   sourceDigest: string;
   filtered: boolean;
+  /** Referrers stored in the layout (with `referrers: true`). */
+  referrers: PulledReferrer[];
   downloaded: number;
   skipped: number;
   bytes: number;
@@ -113,6 +124,22 @@ async function pullWith(client: RegistryClient, reference: ImageReference, layou
     return node;
   };
   const tree = await load(stored, 0);
+  const trees = [tree];
+  const referrers: PulledReferrer[] = [];
+  if (opts.referrers) {
+    // Referrers of the source root only when the root is stored as it is at the source.
+    const subjects = [...(filtered ? [] : [root.digest]), ...tree.children.map((c) => c.manifest.digest)];
+    for (const subject of subjects) {
+      const listed = await getReferrers(client, repo, subject);
+      for (const d of listed.manifests) {
+        if (referrers.some((r) => r.descriptor.digest === d.digest)) continue;
+        const m = await getManifest(client, repo, d.digest, d.mediaType);
+        trees.push(await load(m, 1));
+        const descriptor = referrerDescriptor(m, m.bytes, source(m.digest));
+        referrers.push({ subject, descriptor });
+      }
+    }
+  }
 
   let downloaded = 0;
   let skipped = 0;
@@ -136,7 +163,7 @@ async function pullWith(client: RegistryClient, reference: ImageReference, layou
     if (r.digest !== n.manifest.digest) throw new AirlockError('VERIFY_FAILED', `${source(n.manifest.digest)}: stored manifest digest differs`);
     opts.onEvent?.({ kind: 'manifest', digest: r.digest, size: r.size, action: 'downloaded' });
   };
-  await storeTree(tree);
+  for (const t of trees) await storeTree(t);
   await layout.syncBlobs();
 
   const pinned: ImageReference = { ...reference, digest: root.digest };
@@ -146,6 +173,7 @@ async function pullWith(client: RegistryClient, reference: ImageReference, layou
     reference: pinned,
     sourceDigest: root.digest,
     filtered,
+    referrers,
     downloaded,
     skipped,
     bytes,

@@ -6,6 +6,8 @@
  * registry, then a monolithic upload (small blobs) or a chunked one (large blobs).
  * Manifests go last, children before parents, so the registry never sees a manifest
  * whose content it lacks. A rerun after an interruption sends only what is missing.
+ * A root with a `subject` (a signature, an SBOM) is pushed by digest and listed as a
+ * referrer of its subject, through the fallback tag when the registry lacks the API.
  */
 import { AirlockError } from '../../common/errors.ts';
 import { forEachLimit } from '../blob-pool.ts';
@@ -15,6 +17,7 @@ import { walkTree } from '../walk.ts';
 import { blobExists, headManifest, mountBlob, putBlobChunked, putBlobMonolithic, putManifest, pushScope, startUpload } from './api.ts';
 import { RegistryClient, type RegistryOptions } from './client.ts';
 import type { TransferEvent } from './pull.ts';
+import { addToReferrersTag, ensureListed, referrerDescriptor, subjectOf } from './referrers.ts';
 import { type ImageReference, formatReference, parseReference } from './reference.ts';
 
 /** Where blobs were pushed, so that later pushes to the same registry can mount them. */
@@ -83,7 +86,10 @@ async function pushWith(client: RegistryClient, layout: OciLayout, root: Descrip
     throw new AirlockError('INCOMPLETE', `${source}: manifest ${walk.unresolved[0]?.digest} is missing from the layout`);
   }
   const rootSelector = target.tag ?? root.digest;
+  const rootBytes = await layout.readBlob(root);
+  const subject = subjectOf(root.mediaType, rootBytes, `${source}: ${root.digest}`);
   if ((await headManifest(client, repo, rootSelector, scopes)) === root.digest) {
+    if (subject) await ensureListed(client, repo, subject.digest, referrerDescriptor(root, rootBytes, source));
     result.upToDate = true;
     result.skipped = walk.blobs.length;
     return result;
@@ -136,7 +142,9 @@ async function pushWith(client: RegistryClient, layout: OciLayout, root: Descrip
       opts.onEvent?.({ kind: 'manifest', digest: d.digest, size: d.size, action: 'skipped' });
       continue;
     }
-    await putManifest(client, repo, isRoot ? rootSelector : d.digest, d.mediaType, bytes);
+    const listedBy = await putManifest(client, repo, isRoot ? rootSelector : d.digest, d.mediaType, bytes);
+    // A registry with the referrers API says so with OCI-Subject; otherwise keep the fallback tag.
+    if (isRoot && subject && listedBy !== subject.digest) await addToReferrersTag(client, repo, subject.digest, referrerDescriptor(root, rootBytes, source));
     opts.onEvent?.({ kind: 'manifest', digest: d.digest, size: d.size, action: 'uploaded' });
   }
   return result;

@@ -71,6 +71,17 @@ test('an unknown CA is refused with a hint; TLS against a plain HTTP registry to
   assert.equal(ok.uploaded, 3);
 });
 
+test('client certificates: refused without one, accepted with one', async (t) => {
+  const reg = await startRegistry(t, 'mtls');
+  if (!reg) return;
+  const dir = tempDir(t);
+  const img = await makeImage(join(dir, 'src'), 'v1');
+  await assert.rejects(pushImage(img.layout, img.root, `${reg.host}/app:v1`, { caFile: reg.options.caFile, retries: 0 }), /HEAD \/v2\/app\/manifests\/v1: UND_ERR_SOCKET \(the registry closed the connection; if it requires a client certificate, give --cert-file and --key-file\)/);
+  await assert.rejects(pushImage(img.layout, img.root, `${reg.host}/app:v1`, { caFile: reg.options.caFile, certFile: reg.options.certFile }), /needs both --cert-file and --key-file/);
+  const ok = await pushImage(img.layout, img.root, `${reg.host}/app:v1`, reg.options);
+  assert.equal(ok.uploaded, 3);
+});
+
 test('a registry killed mid-push fails the push; a rerun completes and skips what arrived', async (t) => {
   if (!requireTool(t, 'skopeo')) return;
   const reg = await startRegistry(t, 'http');

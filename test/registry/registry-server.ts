@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { requireTool, tempDir } from '../helpers/env.ts';
 
-export type RegistryMode = 'http' | 'tls' | 'basic' | 'token';
+export type RegistryMode = 'http' | 'tls' | 'mtls' | 'basic' | 'token';
 
 export const USER = 'airlock';
 export const PASSWORD = 'correct horse battery staple';
@@ -27,7 +27,7 @@ export interface TestRegistry {
   /** CA of the registry's TLS certificate (tls mode). */
   caFile?: string;
   /** Client options that reach this registry. */
-  options: { plainHttp?: boolean; caFile?: string; creds?: string; retries: number; retryDelayMs: number };
+  options: { plainHttp?: boolean; caFile?: string; certFile?: string; keyFile?: string; creds?: string; retries: number; retryDelayMs: number };
   /** skopeo flags for this registry as a copy destination (`dest`), copy source (`src`) or for inspect (`inspect`). */
   skopeoFlags(side: 'dest' | 'src' | 'inspect'): string[];
   /** Tokens issued so far (token mode). */
@@ -76,6 +76,14 @@ export function makeCa(dir: string, name = 'ca'): { caFile: string; certFile: st
   writeFileSync(join(dir, `${name}-ext.cnf`), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n');
   openssl(['x509', '-req', '-in', `${name}-server.csr`, '-CA', `${name}.crt`, '-CAkey', `${name}.key`, '-CAcreateserial', '-out', `${name}-server.crt`, '-days', '2', '-extfile', `${name}-ext.cnf`], dir);
   return { caFile: join(dir, `${name}.crt`), certFile: join(dir, `${name}-server.crt`), keyFile: join(dir, `${name}-server.key`) };
+}
+
+/** A client certificate signed by the CA made with makeCa. */
+export function makeClientCert(dir: string, name: string): { certFile: string; keyFile: string } {
+  openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'client.key', '-out', 'client.csr', '-subj', '/CN=airlock test client'], dir);
+  writeFileSync(join(dir, 'client-ext.cnf'), 'basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n');
+  openssl(['x509', '-req', '-in', 'client.csr', '-CA', `${name}.crt`, '-CAkey', `${name}.key`, '-CAcreateserial', '-out', 'client.crt', '-days', '2', '-extfile', 'client-ext.cnf'], dir);
+  return { certFile: join(dir, 'client.crt'), keyFile: join(dir, 'client.key') };
 }
 
 interface TokenIssuer {
@@ -151,10 +159,15 @@ export async function startRegistry(t: TestContext, mode: RegistryMode): Promise
     `  secret: ${randomBytes(16).toString('hex')}`,
   ];
   let caFile: string | undefined;
-  if (mode === 'tls') {
+  let client: { certFile: string; keyFile: string } | undefined;
+  if (mode === 'tls' || mode === 'mtls') {
     const ca = makeCa(dir);
     caFile = ca.caFile;
     lines.push('  tls:', `    certificate: ${ca.certFile}`, `    key: ${ca.keyFile}`);
+    if (mode === 'mtls') {
+      client = makeClientCert(dir, 'ca');
+      lines.push('    clientcas:', `      - ${ca.caFile}`);
+    }
   }
   let issuer: TokenIssuer | undefined;
   if (mode === 'basic') {
@@ -198,8 +211,9 @@ export async function startRegistry(t: TestContext, mode: RegistryMode): Promise
   t.after(kill);
 
   const options: TestRegistry['options'] = { retries: 2, retryDelayMs: 20 };
-  if (mode !== 'tls') options.plainHttp = true;
+  if (mode !== 'tls' && mode !== 'mtls') options.plainHttp = true;
   if (caFile) options.caFile = caFile;
+  if (client) Object.assign(options, client);
   if (mode === 'basic' || mode === 'token') options.creds = `${USER}:${PASSWORD}`;
   return {
     mode,
@@ -209,7 +223,7 @@ export async function startRegistry(t: TestContext, mode: RegistryMode): Promise
     options,
     skopeoFlags(side) {
       const p = side === 'inspect' ? '--' : `--${side}-`;
-      const f = mode === 'tls' ? [`${p}cert-dir`, certDirFor(dir, caFile as string)] : [`${p}tls-verify=false`];
+      const f = mode === 'tls' || mode === 'mtls' ? [`${p}cert-dir`, certDirFor(dir, caFile as string)] : [`${p}tls-verify=false`];
       if (mode === 'basic' || mode === 'token') f.push(`${p}creds`, `${USER}:${PASSWORD}`);
       return f;
     },

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { OciLayout } from '../../src/oci/layout.ts';
 import { parseIndex } from '../../src/oci/manifest.ts';
+import { DOCKER_MANIFEST, DOCKER_MANIFEST_LIST } from '../../src/oci/media-types.ts';
 import { BlobLocations, pullImage, pushImage } from '../../src/oci/registry/index.ts';
 import { requireTool, tempDir } from '../helpers/env.ts';
 import { makeImage, skopeo } from './images.ts';
@@ -85,4 +86,32 @@ test('a multi-arch index keeps only the requested platforms, and all of them oth
   await skopeo(['copy', '--override-arch', 'arm64', ...b.skopeoFlags('src'), `docker://${b.host}/lib/multi:1`, `oci:${join(dir, 'check')}:x`]);
 
   await assert.rejects(pullImage(`${a.host}/lib/multi:1`, one, { ...a.options, platforms: ['linux/s390x'] }), /no manifest for linux\/s390x \(the index has linux\/amd64, linux\/arm64\)/);
+});
+
+test('Docker v2 schema 2 manifests and manifest lists round-trip with their digests', async (t) => {
+  if (!requireTool(t, 'skopeo')) return;
+  const a = await startRegistry(t, 'http');
+  const b = await startRegistry(t, 'http');
+  if (!a || !b) return;
+  const dir = tempDir(t);
+  await makeImage(join(dir, 'single'), 'v1');
+  await makeImage(join(dir, 'multi'), 'v1', { arches: ['amd64', 'arm64'] });
+  await skopeo(['copy', '--format', 'v2s2', ...a.skopeoFlags('dest'), `oci:${join(dir, 'single')}:v1`, `docker://${a.host}/d/single:v1`]);
+  await skopeo(['copy', '--all', '--format', 'v2s2', ...a.skopeoFlags('dest'), `oci:${join(dir, 'multi')}:v1`, `docker://${a.host}/d/multi:v1`]);
+  const layout = await OciLayout.openOrCreate(join(dir, 'pulled'));
+  for (const [name, mediaType] of [
+    ['single', DOCKER_MANIFEST],
+    ['multi', DOCKER_MANIFEST_LIST],
+  ] as const) {
+    const atA = await rawDigest(`${a.host}/d/${name}:v1`, a.skopeoFlags('inspect'));
+    const pulled = await pullImage(`${a.host}/d/${name}:v1`, layout, a.options);
+    assert.equal(pulled.descriptor.mediaType, mediaType);
+    assert.equal(pulled.descriptor.digest, atA);
+    await pushImage(layout, pulled.descriptor, `${b.host}/d/${name}:v1`, b.options);
+    assert.equal(await rawDigest(`${b.host}/d/${name}:v1`, b.skopeoFlags('inspect')), atA);
+  }
+  const amd = await pullImage(`${a.host}/d/multi:v1`, await OciLayout.openOrCreate(join(dir, 'amd')), { ...a.options, platforms: ['linux/amd64'] });
+  assert.equal(amd.descriptor.mediaType, DOCKER_MANIFEST_LIST);
+  await pushImage(await OciLayout.open(join(dir, 'amd')), amd.descriptor, `${b.host}/d/amd:v1`, b.options);
+  await skopeo(['copy', ...b.skopeoFlags('src'), `docker://${b.host}/d/amd:v1`, `oci:${join(dir, 'check')}:x`]);
 });

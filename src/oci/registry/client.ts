@@ -210,7 +210,8 @@ export class RegistryClient {
     if (code === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number/i.test(msg)) {
       return new AirlockError('IO', `${this.registry}: ${what}: the registry does not speak TLS; pass --plain-http if it is a plain HTTP registry`, { cause: e });
     }
-    return new AirlockError('IO', `${this.registry}: ${what}: ${code ?? msg}`, { cause: e, context: { errno: code } });
+    const hint = code === 'UND_ERR_SOCKET' && !this.options.plainHttp && !this.options.certFile ? ' (the registry closed the connection; if it requires a client certificate, give --cert-file and --key-file)' : '';
+    return new AirlockError('IO', `${this.registry}: ${what}: ${code ?? msg}${hint}`, { cause: e, context: { errno: code } });
   }
 
   /**

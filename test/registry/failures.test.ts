@@ -125,8 +125,12 @@ test('a manifest referring to a blob the registry lacks fails the pull and store
 });
 
 /** A registry that lies: serves a manifest and blobs, some with the wrong bytes, and 503 on first asks. */
-async function lyingRegistry(t: Parameters<typeof tempDir>[0], routes: Map<string, () => { status: number; body: Buffer; headers?: Record<string, string> }>): Promise<string> {
+async function lyingRegistry(t: Parameters<typeof tempDir>[0], routes: Map<string, () => { status: number; body: Buffer; headers?: Record<string, string> }>, requireAuth = false): Promise<string> {
   const server = createServer((req, res) => {
+    if (requireAuth && !req.headers.authorization) {
+      res.writeHead(401, { 'www-authenticate': 'Basic realm="liar"', 'content-length': '0' }).end();
+      return;
+    }
     const route = routes.get(`${req.method} ${req.url}`) ?? routes.get(`GET ${req.url}`);
     if (!route) {
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"errors":[{"code":"NOT_FOUND","message":"nope"}]}');
@@ -165,4 +169,46 @@ test('a lying registry: wrong blob bytes or a wrong manifest digest store nothin
   assert.deepEqual(readdirSync(layout.tempDir), []);
   await assert.rejects(pullImage(`${host}/app:liar`, layout, opts), /manifest app:liar: content does not match digest sha256:[a-f0-9]{64}/);
   await assert.rejects(pullImage(`${host}/app@${sha256(Buffer.from('x'))}`, layout, opts), /HTTP 404/);
+});
+
+test('hostile registry answers: oversized manifest, overlong blob, deep index nesting, credentials kept from redirects', async (t) => {
+  const dir = tempDir(t);
+  const layer = Buffer.from('layer');
+  const config = Buffer.from('{}');
+  const desc = (mediaType: string, b: Buffer) => ({ mediaType, digest: sha256(b), size: b.length });
+  const manifest = jsonBytes({ schemaVersion: 2, mediaType: OCI_MANIFEST, config: desc(OCI_CONFIG, config), layers: [desc(OCI_LAYER_TAR_GZIP, layer)] });
+  // An index of an index of ... six levels down to the manifest.
+  let nested = { mediaType: OCI_MANIFEST, digest: sha256(manifest), size: manifest.length, body: manifest };
+  const chain = [nested];
+  for (let i = 0; i < 6; i++) {
+    const body = jsonBytes({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [{ mediaType: nested.mediaType, digest: nested.digest, size: nested.size }] });
+    nested = { mediaType: 'application/vnd.oci.image.index.v1+json', digest: sha256(body), size: body.length, body };
+    chain.push(nested);
+  }
+  let seenAuth: string | undefined = 'unset';
+  const storage = createServer((req, res) => {
+    seenAuth = req.headers.authorization;
+    res.writeHead(200, { 'content-length': String(config.length) }).end(config);
+  });
+  const storagePort = await freePort();
+  await new Promise<void>((r) => storage.listen(storagePort, '127.0.0.1', () => r()));
+  t.after(() => new Promise<void>((r) => storage.close(() => r())));
+
+  const routes = new Map<string, () => { status: number; body: Buffer; headers?: Record<string, string> }>([
+    ['GET /v2/app/manifests/huge', () => ({ status: 200, body: Buffer.alloc(5 * 1024 * 1024, 32), headers: { 'content-type': OCI_MANIFEST } })],
+    ['GET /v2/app/manifests/v1', () => ({ status: 200, body: manifest, headers: { 'content-type': OCI_MANIFEST } })],
+    ['GET /v2/app/manifests/deep', () => ({ status: 200, body: nested.body, headers: { 'content-type': nested.mediaType } })],
+    [`GET /v2/app/blobs/${sha256(layer)}`, () => ({ status: 200, body: Buffer.from('layer and then some') })],
+    [`GET /v2/app/blobs/${sha256(config)}`, () => ({ status: 307, body: Buffer.alloc(0), headers: { location: `http://127.0.0.1:${storagePort}/storage/config` } })],
+    ...chain.map((c) => [`GET /v2/app/manifests/${c.digest}`, () => ({ status: 200, body: c.body, headers: { 'content-type': c.mediaType } })] as const),
+  ]);
+  const host = await lyingRegistry(t, routes, true);
+  const layout = await OciLayout.openOrCreate(join(dir, 'out'));
+  const opts = { plainHttp: true, retries: 0, concurrency: 1, creds: 'user:secret' };
+  await assert.rejects(pullImage(`${host}/app:huge`, layout, opts), /manifest app:huge: response larger than 4194304 bytes/);
+  await assert.rejects(pullImage(`${host}/app:deep`, layout, opts), /indexes nested deeper than 4/);
+  await assert.rejects(pullImage(`${host}/app:v1`, layout, opts), new RegExp(`app@${sha256(layer)}: more data than the declared 5 bytes`));
+  assert.equal(await layout.hasBlob(sha256(config)), true, 'the config came through the redirect');
+  assert.equal(seenAuth, undefined);
+  assert.deepEqual(readdirSync(layout.tempDir), []);
 });

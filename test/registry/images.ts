@@ -28,10 +28,10 @@ async function manifest(layout: OciLayout, arch: string, layers: { desc: Descrip
 }
 
 /** An image with `sizes` random layers; with `arches`, an index of one image per arch sharing a base layer. */
-export async function makeImage(dir: string, tag: string, opts: { sizes?: number[]; arches?: string[] } = {}): Promise<{ layout: OciLayout; root: Descriptor }> {
+export async function makeImage(dir: string, tag: string, opts: { sizes?: number[]; arches?: string[]; baseLayer?: Descriptor } = {}): Promise<{ layout: OciLayout; root: Descriptor }> {
   const layout = await OciLayout.openOrCreate(dir);
   const sizes = opts.sizes ?? [2048, 4096];
-  const base = await layer(layout, randomBytes(sizes[0] ?? 1024));
+  const base = opts.baseLayer ? { desc: opts.baseLayer, diffId: opts.baseLayer.digest } : await layer(layout, randomBytes(sizes[0] ?? 1024));
   let root: Descriptor;
   if (!opts.arches) {
     const rest = await Promise.all(sizes.slice(1).map((s) => layer(layout, randomBytes(s))));

@@ -7,6 +7,7 @@
  * its digest changes; the result says so (`filtered`).
  */
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { AirlockError } from '../../common/errors.ts';
 import { jsonBytes, parseJsonStrict } from '../../common/json.ts';
 import { forEachLimit } from '../blob-pool.ts';
@@ -54,6 +55,23 @@ export interface PullResult {
 }
 
 const MAX_DEPTH = 4;
+const WRITE_BYTES = 1024 * 1024;
+
+/** Joins the socket's small chunks into writes of about 1 MiB: fewer file-system calls. */
+async function* coalesce(body: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  let parts: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    parts.push(chunk);
+    size += chunk.length;
+    if (size >= WRITE_BYTES) {
+      yield parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, size);
+      parts = [];
+      size = 0;
+    }
+  }
+  if (size > 0) yield Buffer.concat(parts, size);
+}
 
 interface Node {
   manifest: FetchedManifest;
@@ -151,7 +169,7 @@ async function pullWith(client: RegistryClient, reference: ImageReference, layou
       return;
     }
     const res = await getBlob(client, repo, d.digest);
-    await layout.putStream(res.body, source(d.digest), { digest: d.digest, size: d.size });
+    await layout.putStream(Readable.from(coalesce(res.body)), source(d.digest), { digest: d.digest, size: d.size });
     downloaded++;
     bytes += d.size;
     opts.onEvent?.({ kind: 'blob', digest: d.digest, size: d.size, action: 'downloaded' });

@@ -123,10 +123,20 @@ async function pushWith(client: RegistryClient, layout: OciLayout, root: Descrip
       }
       location = m;
     }
-    location ??= await startUpload(client, repo);
     const file = layout.blobPath(d.digest);
-    if (d.size <= monolithicMax) await putBlobMonolithic(client, repo, location, d.digest, d.size, file);
-    else await putBlobChunked(client, repo, location, d.digest, d.size, file, chunkSize);
+    // An upload session can be lost with a dropped connection (404 BLOB_UPLOAD_UNKNOWN
+    // on the retried request): one more try in a new session.
+    for (let attempt = 0; ; attempt++) {
+      location ??= await startUpload(client, repo);
+      try {
+        if (d.size <= monolithicMax) await putBlobMonolithic(client, repo, location, d.digest, d.size, file);
+        else await putBlobChunked(client, repo, location, d.digest, d.size, file, chunkSize);
+        break;
+      } catch (e) {
+        if (attempt > 0 || !(e instanceof AirlockError) || (e.code !== 'IO' && e.code !== 'NOT_FOUND')) throw e;
+        location = undefined;
+      }
+    }
     result.uploaded++;
     result.bytesUploaded += d.size;
     opts.locations?.record(client.registry, d.digest, repo);

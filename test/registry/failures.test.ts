@@ -1,7 +1,7 @@
 /** What goes wrong with registries, against real registries and a lying one. */
 import assert from 'node:assert/strict';
 import { readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { jsonBytes } from '../../src/common/json.ts';
@@ -211,4 +211,48 @@ test('hostile registry answers: oversized manifest, overlong blob, deep index ne
   assert.equal(await layout.hasBlob(sha256(config)), true, 'the config came through the redirect');
   assert.equal(seenAuth, undefined);
   assert.deepEqual(readdirSync(layout.tempDir), []);
+});
+
+test('a chunked upload whose answer is lost asks the registry, then starts a new session when it cannot resume', async (t) => {
+  const reg = await startRegistry(t, 'http');
+  if (!reg) return;
+  const [regHost, regPort] = reg.host.split(':') as [string, string];
+  let patches = 0;
+  let dropped = 0;
+  let statusChecks = 0;
+  let sessions = 0;
+  // A proxy that lets the registry take the second chunk but drops the connection before the answer.
+  const proxy = createServer((req, res) => {
+    const drop = req.method === 'PATCH' && ++patches === 2;
+    if (req.method === 'GET' && req.url?.includes('/blobs/uploads/')) statusChecks++;
+    if (req.method === 'POST') sessions++;
+    const up = httpRequest({ host: regHost, port: Number(regPort), path: req.url, method: req.method, headers: req.headers }, (upRes) => {
+      if (drop) {
+        dropped++;
+        upRes.resume();
+        upRes.on('end', () => req.socket.destroy());
+        return;
+      }
+      res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+      upRes.pipe(res);
+    });
+    req.pipe(up);
+  });
+  const port = await freePort();
+  await new Promise<void>((r) => proxy.listen(port, '127.0.0.1', () => r()));
+  t.after(() => new Promise<void>((r) => proxy.close(() => r())));
+  const dir = tempDir(t);
+  const img = await makeImage(join(dir, 'src'), 'v1', { sizes: [100_000] });
+  const r = await pushImage(img.layout, img.root, `127.0.0.1:${port}/app:v1`, { ...reg.options, monolithicMax: 10_000, chunkSize: 16 * 1024 });
+  assert.equal(dropped, 1);
+  assert.equal(statusChecks, 1, 'the client asked where the upload stood');
+  // Distribution cancels an upload asked about with a stale state token (the Location
+  // of the lost answer carried the new one), so the blob goes again in a new session.
+  assert.equal(sessions, 3, 'the layer upload restarted once');
+  assert.equal(r.uploaded, 2);
+  // Straight from the registry: the layer is whole.
+  const layout = await OciLayout.openOrCreate(join(dir, 'back'));
+  const back = await pullImage(`${reg.host}/app:v1`, layout, reg.options);
+  assert.equal(back.descriptor.digest, img.root.digest);
+  assert.equal(back.downloaded, 2);
 });

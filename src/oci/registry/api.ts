@@ -188,6 +188,9 @@ export async function putBlobChunked(
         headers: { 'content-type': 'application/octet-stream', 'content-length': String(end - from + 1), 'content-range': `${from}-${end}` },
         body: () => createReadStream(file, { start: from, end }),
         scopes: [pushScope(repo)],
+        // Registries append PATCH data whatever its Content-Range says: a replayed chunk
+        // would be stored twice. After a failure the registry is asked where it stands.
+        retry: false,
       });
       await client.expect(res, [202], `upload chunk ${from}-${end} of ${digest} to ${repo}`);
       await res.body.dump();

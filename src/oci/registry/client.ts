@@ -39,6 +39,8 @@ export interface RequestInit {
   /** Token scopes the request needs, e.g. `repository:a/b:pull`. */
   scopes: string[];
   followRedirects?: boolean;
+  /** false for requests that must not be replayed blindly (a PATCH appends). */
+  retry?: boolean;
 }
 
 export interface RegistryResponse {
@@ -221,7 +223,7 @@ export class RegistryClient {
    */
   async request(method: string, pathOrUrl: string | URL, init: RequestInit): Promise<RegistryResponse> {
     const url = typeof pathOrUrl === 'string' ? this.url(pathOrUrl) : pathOrUrl;
-    const retries = this.options.retries ?? 4;
+    const retries = init.retry === false ? 0 : (this.options.retries ?? 4);
     const delay = this.options.retryDelayMs ?? 250;
     let freshToken = false;
     for (let attempt = 0; ; ) {

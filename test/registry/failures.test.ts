@@ -1,6 +1,7 @@
 /** What goes wrong with registries, against real registries and a lying one. */
 import assert from 'node:assert/strict';
-import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
 import { createServer, request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -10,7 +11,7 @@ import { OCI_CONFIG, OCI_LAYER_TAR_GZIP, OCI_MANIFEST } from '../../src/oci/medi
 import { pullImage, pushImage, RegistryClient } from '../../src/oci/registry/index.ts';
 import { requireTool, tempDir } from '../helpers/env.ts';
 import { makeImage, skopeo } from './images.ts';
-import { freePort, sha256, startRegistry } from './registry-server.ts';
+import { freePort, makeCa, sha256, startRegistry } from './registry-server.ts';
 
 async function pushed(t: Parameters<typeof startRegistry>[0], mode: Parameters<typeof startRegistry>[1]) {
   const reg = await startRegistry(t, mode);
@@ -255,4 +256,18 @@ test('a chunked upload whose answer is lost asks the registry, then starts a new
   const back = await pullImage(`${reg.host}/app:v1`, layout, reg.options);
   assert.equal(back.descriptor.digest, img.root.digest);
   assert.equal(back.downloaded, 2);
+});
+
+test('a TLS registry that points its token realm at plain HTTP is refused', async (t) => {
+  if (!requireTool(t, 'openssl')) return;
+  const dir = tempDir(t);
+  const ca = makeCa(dir);
+  const server = createHttpsServer({ cert: readFileSync(ca.certFile), key: readFileSync(ca.keyFile) }, (_req, res) => {
+    res.writeHead(401, { 'www-authenticate': 'Bearer realm="http://127.0.0.1:9/token",service="x"', 'content-length': '0' }).end();
+  });
+  const port = await freePort();
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
+  t.after(() => new Promise<void>((r) => server.close(() => r())));
+  const layout = await OciLayout.openOrCreate(join(dir, 'out'));
+  await assert.rejects(pullImage(`127.0.0.1:${port}/app:v1`, layout, { caFile: ca.caFile, creds: 'u:p', retries: 0 }), /token realm http:\/\/127\.0\.0\.1:9 is not HTTPS; refusing to send credentials there/);
 });

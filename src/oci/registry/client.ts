@@ -161,6 +161,10 @@ export class RegistryClient {
     } catch {
       throw new AirlockError('BAD_INPUT', `${this.registry}: token realm "${b.realm.slice(0, 200)}" is not a URL`);
     }
+    if (realm.protocol !== 'https:' && !(realm.protocol === 'http:' && this.options.plainHttp)) {
+      // A TLS registry must not send its clients' credentials over plain HTTP.
+      throw new AirlockError('UNTRUSTED', `${this.registry}: token realm ${realm.origin} is not HTTPS; refusing to send credentials there`);
+    }
     if (b.service) realm.searchParams.set('service', b.service);
     for (const s of scopes) realm.searchParams.append('scope', s);
     const headers: Record<string, string> = { 'user-agent': 'airlock' };

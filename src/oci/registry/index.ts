@@ -6,3 +6,6 @@ export { pushImage, BlobLocations, type PushOptions, type PushResult } from './p
 export { parsePlatform, formatPlatform, filterIndex, type PlatformFilter } from './platform.ts';
 export { parseReference, formatReference, mirrorReference, type ImageReference, DOCKER_HUB } from './reference.ts';
 export { tagInLayout } from './layout-index.ts';
+export { getReferrers, listTags } from './api.ts';
+export { mirrorConfig, DISTROS, type Distro, type MirrorConfigInput } from './mirror-config.ts';
+export type { PulledReferrer } from './pull.ts';

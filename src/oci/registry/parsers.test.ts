@@ -30,6 +30,8 @@ test('references: bad input is a one-line error naming the part', () => {
     ['quay.io/x:-bad', /tag "-bad"/],
     ['quay.io/', /no repository/],
     ['quay.io/a//b', /path component ""/],
+    ['quay.io/../etc/passwd', /path component "\.\."/],
+    ['quay.io/a/%2e%2e/b', /path component "%2e%2e"/],
     ['a'.repeat(2000), /longer than 1024/],
     [`quay.io/${'a/'.repeat(130)}b`, /repository longer than 255/],
     ['bad_host.io:99999x/a', /path component|registry/],
@@ -55,7 +57,7 @@ test('references: formatting a parsed reference parses back to the same value (p
 
 test('references: arbitrary strings give a value or an AirlockError, never a crash (property)', () => {
   fc.assert(
-    fc.property(fc.string({ maxLength: 300 }), (s) => {
+    fc.property(fc.oneof(fc.string({ maxLength: 300 }), fc.stringMatching(/^[a-zA-Z0-9.:/@_\-[\]]{0,80}$/)), (s) => {
       try {
         const r = parseReference(s);
         assert.deepEqual(parseReference(formatReference(r)), r);

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { OciLayout } from '../../src/oci/layout.ts';
 import { parseIndex } from '../../src/oci/manifest.ts';
 import { DOCKER_MANIFEST, DOCKER_MANIFEST_LIST } from '../../src/oci/media-types.ts';
-import { BlobLocations, pullImage, pushImage } from '../../src/oci/registry/index.ts';
+import { BlobLocations, ClientPool, pullImage, pushImage } from '../../src/oci/registry/index.ts';
 import { requireTool, tempDir } from '../helpers/env.ts';
 import { makeImage, skopeo } from './images.ts';
 import { type RegistryMode, sha256, startRegistry } from './registry-server.ts';
@@ -29,7 +29,11 @@ for (const mode of ['http', 'tls', 'basic', 'token'] as RegistryMode[]) {
     const atA = await rawDigest(`${a.host}/team/app:v1`, a.skopeoFlags('inspect'));
 
     const layout = await OciLayout.openOrCreate(join(dir, 'pulled'));
-    const pulled = await pullImage(`${a.host}/team/app:v1`, layout, a.options);
+    const pool = new ClientPool(a.options);
+    t.after(() => pool.close());
+    const client = await pool.get(a.host);
+    assert.equal(await pool.get(a.host), client);
+    const pulled = await pullImage(`${a.host}/team/app:v1`, layout, { ...a.options, client });
     assert.equal(pulled.descriptor.digest, atA);
     assert.equal(pulled.ref, `${a.host}/team/app:v1@${atA}`);
     assert.equal(pulled.downloaded, 4);

@@ -9,3 +9,4 @@ export { tagInLayout } from './layout-index.ts';
 export { getReferrers, listTags } from './api.ts';
 export { mirrorConfig, DISTROS, type Distro, type MirrorConfigInput } from './mirror-config.ts';
 export type { PulledReferrer } from './pull.ts';
+export { ClientPool } from './client-pool.ts';

@@ -5,10 +5,12 @@
 import type { Command } from 'commander';
 import { registerBundleCommands } from './bundle-command.ts';
 import { registerFrameworksCommands } from './frameworks-command.ts';
+import { registerMirrorCommands } from './mirror-command.ts';
 import { registerPolicyCommands } from './policy-command.ts';
 
 export function registerExtraCommands(program: Command): void {
   registerBundleCommands(program);
+  registerMirrorCommands(program);
   registerPolicyCommands(program);
   registerFrameworksCommands(program);
 }

@@ -23,5 +23,15 @@ function semverComparator(scheme: string, normalize: (v: string) => string): Ver
 
 export const npmComparator = semverComparator('semver', (v) => v.replace(/^[=v]+/, ''));
 export const cargoComparator = semverComparator('cargo-semver', (v) => v);
-/** Go: "v" optional (OSV's Go records omit it); "+incompatible" is build metadata. */
-export const goComparator = semverComparator('go', (v) => v.replace(/^v/, ''));
+/**
+ * Go: "v" optional (OSV's Go records omit it), "go" for toolchain versions ("go1.21"),
+ * and Go's shorthands "v1" and "v1.19" (= v1.19.0, as golang.org/x/mod/semver reads them,
+ * and as stdlib versions are often written); "+incompatible" is build metadata.
+ */
+export function normalizeGo(v: string): string {
+  const s = v.replace(/^(v|go)/, '');
+  const m = /^(\d+)(?:\.(\d+))?(?:\.(\d+))?(.*)$/.exec(s);
+  if (!m || (m[3] !== undefined) || !/^([-+].*)?$/.test(m[4] ?? '')) return s;
+  return `${m[1]}.${m[2] ?? '0'}.0${m[4] ?? ''}`;
+}
+export const goComparator = semverComparator('go', normalizeGo);

@@ -1,0 +1,97 @@
+/**
+ * OSV `affected` semantics for one package version (https://ossf.github.io/osv-schema/
+ * #evaluation): explicit `versions`, and ECOSYSTEM / SEMVER ranges evaluated by walking
+ * the events in version order (introduced opens, fixed closes at that version,
+ * last_affected closes after it, `limit` bounds the range from above). Events at the same
+ * version are taken introduced first, so "introduced X, fixed X" affects nothing.
+ * Events whose version the comparator cannot read are ignored, never guessed.
+ */
+import type { VersionComparator } from '../versions/comparator.ts';
+import { comparatorFor } from '../versions/registry.ts';
+import type { AffectedPackage, AffectedRange } from '../../vulndb/types.ts';
+
+export interface RangeVerdict {
+  affected: boolean;
+  /** Fixed versions above the package version in the ranges that affect it. */
+  fixed: string[];
+}
+
+type Ev = { kind: 'introduced' | 'fixed' | 'last_affected' | 'limit'; version: string };
+const KIND_ORDER = { introduced: 0, last_affected: 1, fixed: 2, limit: 3 } as const;
+
+const semver = comparatorFor('npm') as VersionComparator;
+
+function valid(cmp: VersionComparator, v: string): boolean {
+  return v === '0' || v === '*' || cmp.isValid(v);
+}
+
+function compareEv(cmp: VersionComparator, a: string, b: string): number {
+  if (a === b) return 0;
+  if (a === '0') return -1;
+  if (b === '0') return 1;
+  if (a === '*') return 1;
+  if (b === '*') return -1;
+  return cmp.compare(a, b);
+}
+
+/** SEMVER ranges are SemVer 2.0 whatever the ecosystem (Go's own reading of it for Go). */
+function rangeComparator(range: AffectedRange, ecosystemCmp: VersionComparator): VersionComparator {
+  return range.type === 'SEMVER' && ecosystemCmp.scheme !== 'go' ? semver : ecosystemCmp;
+}
+
+function evaluateRange(version: string, range: AffectedRange, ecosystemCmp: VersionComparator): RangeVerdict {
+  const cmp = rangeComparator(range, ecosystemCmp);
+  const v = version;
+  if (!cmp.isValid(v)) return { affected: false, fixed: [] };
+  const events: Ev[] = [];
+  for (const e of range.events) {
+    const [kind, raw] = Object.entries(e)[0] as [Ev['kind'], string];
+    const ver = raw;
+    if (valid(cmp, ver)) events.push({ kind, version: ver });
+  }
+  const limits = events.filter((e) => e.kind === 'limit');
+  if (limits.length > 0 && !limits.some((l) => compareEv(cmp, v, l.version) < 0)) return { affected: false, fixed: [] };
+  events.sort((a, b) => compareEv(cmp, a.version, b.version) || KIND_ORDER[a.kind] - KIND_ORDER[b.kind]);
+  let affected = false;
+  let fixedAfter: string | undefined;
+  for (const e of events) {
+    const c = compareEv(cmp, v, e.version);
+    if (e.kind === 'introduced' && c >= 0) {
+      affected = true;
+      fixedAfter = undefined;
+    } else if (e.kind === 'fixed') {
+      if (c >= 0) affected = false;
+      else if (affected && fixedAfter === undefined) fixedAfter = e.version;
+    } else if (e.kind === 'last_affected') {
+      if (c > 0) affected = false;
+    }
+  }
+  if (!affected) return { affected: false, fixed: [] };
+  // The fix that closes the open interval the version is in; later fixes belong to later intervals.
+  return { affected: true, fixed: fixedAfter !== undefined ? [fixedAfter] : [] };
+}
+
+/** Whether `version` is affected by one `affected` entry, and the versions that fix it. */
+export function evaluateAffected(version: string, entry: AffectedPackage, cmp: VersionComparator): RangeVerdict {
+  let affected = false;
+  const fixed = new Set<string>();
+  const readable = cmp.isValid(version);
+  if (entry.versions.some((x) => x === version || (readable && cmp.isValid(x) && cmp.compare(x, version) === 0))) affected = true;
+  for (const r of entry.ranges) {
+    const verdict = evaluateRange(version, r, cmp);
+    if (verdict.affected) {
+      affected = true;
+      for (const f of verdict.fixed) fixed.add(f);
+    }
+  }
+  if (affected && fixed.size === 0) {
+    // Listed explicitly: a fix is any fixed event above the version in this entry's ranges.
+    for (const r of entry.ranges) {
+      const c = rangeComparator(r, cmp);
+      for (const e of r.events) {
+        if ('fixed' in e && c.isValid(e.fixed) && c.isValid(version) && c.compare(e.fixed, version) > 0) fixed.add(e.fixed);
+      }
+    }
+  }
+  return { affected, fixed: [...fixed] };
+}

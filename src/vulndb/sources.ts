@@ -178,8 +178,9 @@ async function* readZip(path: string, limits: SourceLimits): AsyncGenerator<Sour
 
 async function* readTarGz(path: string, limits: SourceLimits): AsyncGenerator<SourceEntry> {
   const extract = tar.extract();
-  const input = createReadStream(path);
-  const gunzip = createGunzip();
+  // Large chunks: fewer trips between the thread pool and the event loop per MiB.
+  const input = createReadStream(path, { highWaterMark: 1024 * 1024 });
+  const gunzip = createGunzip({ chunkSize: 1024 * 1024 });
   let inflated = 0;
   const fail = (e: Error): void => {
     extract.destroy(new AirlockError('BAD_INPUT', `${path}: corrupt .tar.gz: ${e.message}`));

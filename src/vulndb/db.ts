@@ -29,6 +29,7 @@ interface AdvisoryRow {
   modified: string | null;
   published: string | null;
   withdrawn: string | null;
+  aliases: string;
   summary: string | null;
   severity: string;
   text_severity: string | null;
@@ -37,16 +38,16 @@ interface AdvisoryRow {
 
 type AffectedRow = AdvisoryRow & { ecosystem: string; name: string; data: string };
 
-const ADVISORY_COLUMNS = 'a.rowid AS rowid, a.id, a.modified, a.published, a.withdrawn, a.summary, a.severity, a.text_severity, a.refs';
+const ADVISORY_COLUMNS = 'a.rowid AS rowid, a.id, a.modified, a.published, a.withdrawn, a.aliases, a.summary, a.severity, a.text_severity, a.refs';
 
 export class VulnDb {
   readonly path: string;
   private readonly db: Database.Database;
   private readonly byPackage: Database.Statement<[string, string, string], AffectedRow>;
-  private readonly aliasesOf: Database.Statement<[number], { alias: string }>;
   private readonly byId: Database.Statement<[string], AdvisoryRow>;
   private readonly affectedOf: Database.Statement<[number], { ecosystem: string; name: string; data: string }>;
   private readonly nvd: Database.Statement<[string], { vectors: string }>;
+  private readonly aliasing: Database.Statement<[string], { id: string }>;
 
   private constructor(path: string, db: Database.Database) {
     this.path = path;
@@ -55,10 +56,10 @@ export class VulnDb {
       `SELECT ${ADVISORY_COLUMNS}, f.ecosystem, f.name, f.data FROM affected f JOIN advisory a ON a.rowid = f.advisory
        WHERE f.eco_base = ? AND f.eco_release = ? AND f.name_key = ? ORDER BY a.id`,
     );
-    this.aliasesOf = db.prepare('SELECT alias FROM alias WHERE advisory = ? ORDER BY alias');
     this.byId = db.prepare(`SELECT ${ADVISORY_COLUMNS} FROM advisory a WHERE a.id = ?`);
     this.affectedOf = db.prepare('SELECT ecosystem, name, data FROM affected WHERE advisory = ?');
     this.nvd = db.prepare('SELECT vectors FROM nvd_cvss WHERE cve = ?');
+    this.aliasing = db.prepare('SELECT a.id FROM alias l JOIN advisory a ON a.rowid = l.advisory WHERE l.alias = ? ORDER BY a.id');
   }
 
   /** Opens a DB read-only; errors name the file and what is wrong. */
@@ -111,6 +112,11 @@ export class VulnDb {
     return a;
   }
 
+  /** Ids of the advisories that list `id` among their aliases (CVE-2021-44228 -> GHSA-jfh8-...). */
+  idsAliasing(id: string): string[] {
+    return this.aliasing.all(id).map((r) => r.id);
+  }
+
   /** CVSS vectors NVD gives for a CVE id (empty when none or when no NVD feed was imported). */
   nvdVectors(cve: string): SeverityEntry[] {
     const r = this.nvd.get(cve);
@@ -144,7 +150,7 @@ export class VulnDb {
   private toAdvisory(r: AdvisoryRow): Advisory {
     return {
       id: r.id,
-      aliases: this.aliasesOf.all(r.rowid).map((x) => x.alias),
+      aliases: JSON.parse(r.aliases) as string[],
       modified: r.modified ?? undefined,
       published: r.published ?? undefined,
       withdrawn: r.withdrawn ?? undefined,

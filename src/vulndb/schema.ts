@@ -9,6 +9,7 @@ CREATE TABLE advisory (
   modified TEXT,
   published TEXT,
   withdrawn TEXT,
+  aliases TEXT NOT NULL,
   summary TEXT,
   severity TEXT NOT NULL,
   text_severity TEXT,

@@ -40,7 +40,8 @@ test('builds from a directory, a .zip and a .tar.gz; lookups, aliases, info', as
   // PEP 503 name normalization: Demo_Pkg, demo-pkg and DEMO.pkg are one package.
   assert.deepEqual(db.lookup('PyPI', 'demo.PKG').map((a) => a.id), ['A-1', 'T-1', 'Z-1']);
   assert.deepEqual(db.lookup('PyPI', 'demo-pkg')[0]?.aliases, ['CVE-2024-0001']);
-  assert.deepEqual(db.idsAliasing('CVE-2024-0001'), ['A-1']);
+  assert.deepEqual(db.idsAliasing('CVE-2024-0001'), ['A-1', 'T-1', 'Z-1']);
+  assert.deepEqual(db.idsAliasing('CVE-1999-0001'), []);
   assert.equal(db.lookup('PyPI', 'demo-pkg')[1]?.withdrawn, '2024-02-01T00:00:00Z');
   assert.deepEqual(db.lookup('Debian:12', 'openssl').map((a) => a.id), ['A-2']);
   assert.deepEqual(db.lookup('Debian:11', 'openssl'), []);

@@ -114,7 +114,7 @@ async function load(db: Database.Database, options: BuildOptions, output: string
   const deleteAffected = db.prepare('DELETE FROM affected WHERE advisory = ?');
   const deleteAliases = db.prepare('DELETE FROM alias WHERE advisory = ?');
   const insertAdvisory = db.prepare(
-    'INSERT INTO advisory (id, modified, published, withdrawn, aliases, summary, severity, text_severity, refs, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    'INSERT INTO advisory (id, modified, published, withdrawn, aliases, upstream, summary, severity, text_severity, refs, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
   const insertAlias = db.prepare('INSERT OR IGNORE INTO alias (advisory, alias) VALUES (?, ?)');
   const insertAffected = db.prepare('INSERT INTO affected (advisory, eco_base, eco_release, name_key, ecosystem, name, data) VALUES (?, ?, ?, ?, ?, ?, ?)');
@@ -152,7 +152,7 @@ async function load(db: Database.Database, options: BuildOptions, output: string
       result = 'replaced';
     }
     const info = insertAdvisory.run(
-      a.id, a.modified ?? null, a.published ?? null, a.withdrawn ?? null, JSON.stringify([...a.aliases].sort()), a.summary ?? null,
+      a.id, a.modified ?? null, a.published ?? null, a.withdrawn ?? null, JSON.stringify([...a.aliases].sort()), JSON.stringify(a.upstream), a.summary ?? null,
       JSON.stringify(a.severity), a.textSeverity ?? null, JSON.stringify(a.references), source,
     );
     const rowid = Number(info.lastInsertRowid);

@@ -30,6 +30,7 @@ interface AdvisoryRow {
   published: string | null;
   withdrawn: string | null;
   aliases: string;
+  upstream: string;
   summary: string | null;
   severity: string;
   text_severity: string | null;
@@ -38,7 +39,7 @@ interface AdvisoryRow {
 
 type AffectedRow = AdvisoryRow & { ecosystem: string; name: string; data: string };
 
-const ADVISORY_COLUMNS = 'a.rowid AS rowid, a.id, a.modified, a.published, a.withdrawn, a.aliases, a.summary, a.severity, a.text_severity, a.refs';
+const ADVISORY_COLUMNS = 'a.rowid AS rowid, a.id, a.modified, a.published, a.withdrawn, a.aliases, a.upstream, a.summary, a.severity, a.text_severity, a.refs';
 
 export class VulnDb {
   readonly path: string;
@@ -151,6 +152,7 @@ export class VulnDb {
     return {
       id: r.id,
       aliases: JSON.parse(r.aliases) as string[],
+      upstream: JSON.parse(r.upstream) as string[],
       modified: r.modified ?? undefined,
       published: r.published ?? undefined,
       withdrawn: r.withdrawn ?? undefined,

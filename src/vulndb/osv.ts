@@ -110,6 +110,7 @@ export function toAdvisory(value: unknown): Advisory {
   return {
     id,
     aliases: [...new Set(arr(value.aliases, 'aliases').map((x, i) => str(x, `aliases[${i}]`, 128)))].filter((a) => a !== id),
+    upstream: [...new Set(arr(value.upstream, 'upstream').map((x, i) => str(x, `upstream[${i}]`, 128)))].filter((a) => a !== id).slice(0, 1000),
     modified: optStr(value.modified, 'modified', 64),
     published: optStr(value.published, 'published', 64),
     withdrawn: optStr(value.withdrawn, 'withdrawn', 64),

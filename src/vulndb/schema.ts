@@ -10,6 +10,7 @@ CREATE TABLE advisory (
   published TEXT,
   withdrawn TEXT,
   aliases TEXT NOT NULL,
+  upstream TEXT NOT NULL,
   summary TEXT,
   severity TEXT NOT NULL,
   text_severity TEXT,

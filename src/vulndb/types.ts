@@ -28,6 +28,8 @@ export interface AffectedPackage {
 export interface Advisory {
   id: string;
   aliases: string[];
+  /** OSV `upstream`: the vulnerabilities a distro advisory derives from (UBUNTU-CVE-x -> CVE-x). */
+  upstream: string[];
   modified?: string;
   published?: string;
   withdrawn?: string;

@@ -111,6 +111,28 @@ test('hand-verified matching: source packages, releases, aliases, withdrawn, sev
   assert.deepEqual(other, { findings: [], unsupported: { Hackage: 1 } });
 });
 
+test('Ubuntu and Alpine releases; a single upstream names the finding, a list of them does not merge', async (t) => {
+  const dir = tempDir(t);
+  const src = join(dir, 'osv');
+  mkdirSync(src);
+  const fixedAt = (v: string) => [{ type: 'ECOSYSTEM', events: [{ introduced: '0' }, { fixed: v }] }];
+  writeFileSync(join(src, 'u1.json'), osv({ id: 'UBUNTU-CVE-2023-4004', upstream: ['CVE-2023-4004'], affected: [{ package: { ecosystem: 'Ubuntu:22.04:LTS', name: 'linux' }, ranges: fixedAt('5.15.0-88.98') }] }));
+  writeFileSync(join(src, 'u2.json'), osv({ id: 'USN-6330-1', upstream: ['CVE-2023-4004', 'CVE-2023-4015'], affected: [{ package: { ecosystem: 'Ubuntu:22.04:LTS', name: 'linux' }, ranges: fixedAt('5.15.0-88.98') }] }));
+  writeFileSync(join(src, 'a1.json'), osv({ id: 'ALPINE-CVE-2024-5535', upstream: ['CVE-2024-5535'], affected: [{ package: { ecosystem: 'Alpine:v3.20', name: 'openssl' }, ranges: fixedAt('3.3.2-r0') }] }));
+  const out = join(dir, 'vuln.db');
+  await buildVulnDb({ osv: [src], output: out });
+  const db = VulnDb.open(out);
+  t.after(() => db.close());
+  const kernel = pkg('Ubuntu', 'linux-image-5.15.0-87-generic', '5.15.0-87.97', { distroRelease: '22.04', sourceName: 'linux' });
+  assert.deepEqual(matchPackages([kernel], db).findings.map((f) => [f.id, f.aliases, f.fixedVersions]), [
+    ['CVE-2023-4004', ['UBUNTU-CVE-2023-4004'], ['5.15.0-88.98']],
+    ['USN-6330-1', [], ['5.15.0-88.98']],
+  ]);
+  const libcrypto = pkg('Alpine', 'libcrypto3', '3.3.1-r3', { distroRelease: '3.20.3', sourceName: 'openssl' });
+  assert.deepEqual(matchPackages([libcrypto], db).findings.map((f) => [f.id, f.package.name, f.fixedVersions]), [['CVE-2024-5535', 'libcrypto3', ['3.3.2-r0']]]);
+  assert.deepEqual(matchPackages([{ ...libcrypto, distroRelease: '3.19.1' }], db).findings, []);
+});
+
 // Real advisories from the shared corpus.
 let realDb: VulnDb | undefined;
 let realDir: string | undefined;

@@ -46,6 +46,15 @@ export function queryKey(p: Package): { ecosystem: string; name: string; version
 
 const isCve = (id: string): boolean => /^CVE-\d{4}-\d+$/.test(id);
 
+/**
+ * The ids one advisory stands for: its own, its aliases, and its upstream when it has
+ * exactly one (UBUNTU-CVE-2023-4004 is CVE-2023-4004; a USN or DLA listing forty CVEs is
+ * not any one of them, and merging through it would fold forty findings into one).
+ */
+function idsOf(a: Advisory): string[] {
+  return a.upstream.length === 1 ? [a.id, ...a.aliases, ...a.upstream] : [a.id, ...a.aliases];
+}
+
 /** Groups hits whose ids or aliases overlap (union-find over every id named). */
 function groupHits(hits: Hit[]): Hit[][] {
   const parent = new Map<string, string>();
@@ -61,10 +70,7 @@ function groupHits(hits: Hit[]): Hit[][] {
     const rb = find(b);
     if (ra !== rb) parent.set(ra, rb);
   };
-  for (const h of hits) {
-    union(h.advisory.id, h.advisory.id);
-    for (const a of h.advisory.aliases) union(h.advisory.id, a);
-  }
+  for (const h of hits) for (const a of idsOf(h.advisory)) union(h.advisory.id, a);
   const groups = new Map<string, Hit[]>();
   for (const h of hits) {
     const root = find(h.advisory.id);
@@ -77,10 +83,7 @@ function groupHits(hits: Hit[]): Hit[][] {
 
 function toFinding(pkg: Package, group: Hit[], db: AdvisorySource): Finding {
   const ids = new Set<string>();
-  for (const h of group) {
-    ids.add(h.advisory.id);
-    for (const a of h.advisory.aliases) ids.add(a);
-  }
+  for (const h of group) for (const a of idsOf(h.advisory)) ids.add(a);
   const sorted = [...ids].sort();
   const primary = sorted.find(isCve) ?? [...group.map((h) => h.advisory.id)].sort()[0] ?? sorted[0] ?? '';
   const vectors = group.flatMap((h) => [...h.severity, ...h.advisory.severity]);

@@ -6,7 +6,7 @@
  * Targets: >= 20k records/s, peak RSS < 400 MiB.
  */
 import { createWriteStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createGzip } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
@@ -65,6 +65,8 @@ try {
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const records = report.sources.reduce((n, s) => n + s.records + s.bad, 0);
   const rss = process.resourceUsage().maxRSS / 1024;
+  console.log(`machine: ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (figures scale with contention)`);
+  for (const s of report.sources) console.log(`  source ${s.path}: ${s.records} records, ${s.bad} bad`);
   console.log(`build: ${records} records in ${seconds.toFixed(1)} s = ${Math.round(records / seconds)} records/s (target >= 20000; ratio ${(records / seconds / 20000).toFixed(2)})`);
   console.log(`peak RSS: ${rss.toFixed(0)} MiB (target < 400; ratio ${(rss / 400).toFixed(2)})`);
 

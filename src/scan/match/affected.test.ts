@@ -71,7 +71,7 @@ test('Debian tilde versions sort before the release they precede', () => {
 test('explicit versions match without ranges; unreadable event versions are ignored', () => {
   const e = entry('PyPI', [], ['1.0', '1.1']);
   assert.equal(verdict('PyPI', '1.1', e), 'affected fixed=[]');
-  assert.equal(verdict('PyPI', '1.1.0', e), 'affected fixed=[]'); // PEP 440: 1.1 == 1.1.0
+  assert.equal(verdict('PyPI', '1.1.0', e), 'not affected'); // listed versions are exact strings
   assert.equal(verdict('PyPI', '1.2', e), 'not affected');
   const junk = entry('npm', [[{ introduced: 'not-a-version' }, { fixed: '2.0.0' }]]);
   assert.equal(verdict('npm', '1.0.0', junk), 'not affected');

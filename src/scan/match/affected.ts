@@ -1,6 +1,6 @@
 /**
  * OSV `affected` semantics for one package version (https://ossf.github.io/osv-schema/
- * #evaluation): explicit `versions`, and ECOSYSTEM / SEMVER ranges evaluated by walking
+ * #evaluation): explicit `versions` (exact strings), and ECOSYSTEM / SEMVER ranges evaluated by walking
  * the events in version order (introduced opens, fixed closes at that version,
  * last_affected closes after it, `limit` bounds the range from above). Events at the same
  * version are taken introduced first, so "introduced X, fixed X" affects nothing.
@@ -75,8 +75,9 @@ function evaluateRange(version: string, range: AffectedRange, ecosystemCmp: Vers
 export function evaluateAffected(version: string, entry: AffectedPackage, cmp: VersionComparator): RangeVerdict {
   let affected = false;
   const fixed = new Set<string>();
-  const readable = cmp.isValid(version);
-  if (entry.versions.some((x) => x === version || (readable && cmp.isValid(x) && cmp.compare(x, version) === 0))) affected = true;
+  // `versions` holds the exact strings the ecosystem publishes, which is what installs
+  // record; they are compared as strings (as osv.dev does), not re-parsed one by one.
+  if (entry.versions.includes(version)) affected = true;
   for (const r of entry.ranges) {
     const verdict = evaluateRange(version, r, cmp);
     if (verdict.affected) {

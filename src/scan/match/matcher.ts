@@ -112,6 +112,18 @@ export function matchPackages(packages: readonly Package[], db: AdvisorySource):
   const findings: Finding[] = [];
   const unsupported: Record<string, number> = {};
   const cache = new Map<string, Advisory[]>();
+  const nvdCache = new Map<string, SeverityEntry[]>();
+  const cachedDb: AdvisorySource = {
+    lookup: (e, n) => db.lookup(e, n),
+    nvdVectors(cve) {
+      let v = nvdCache.get(cve);
+      if (!v) {
+        v = db.nvdVectors(cve);
+        nvdCache.set(cve, v);
+      }
+      return v;
+    },
+  };
   for (const pkg of packages) {
     const cmp = comparatorFor(pkg.ecosystem);
     if (!cmp) {
@@ -138,7 +150,7 @@ export function matchPackages(packages: readonly Package[], db: AdvisorySource):
       }
       if (hit) hits.push(hit);
     }
-    for (const group of groupHits(hits)) findings.push(toFinding(pkg, group, db));
+    for (const group of groupHits(hits)) findings.push(toFinding(pkg, group, cachedDb));
   }
   findings.sort((a, b) => a.package.name.localeCompare(b.package.name) || a.package.version.localeCompare(b.package.version) || a.id.localeCompare(b.id));
   return { findings, unsupported };

@@ -10,14 +10,25 @@ import type { SeverityEntry } from '../../vulndb/types.ts';
 
 const VERSION_RANK: Record<string, number> = { '4.0': 4, '3.1': 3, '3.0': 2, '2.0': 1 };
 
+const scored = new Map<string, CvssScore | undefined>();
+
+/** Scores a vector once per process: findings share a small set of vectors. */
+function scoreOnce(vector: string): CvssScore | undefined {
+  if (scored.has(vector)) return scored.get(vector);
+  const s = tryScoreCvss(vector);
+  if (scored.size > 50_000) scored.clear();
+  scored.set(vector, s);
+  return s;
+}
+
 export function scoreVectors(entries: readonly SeverityEntry[]): CvssScore[] {
   const seen = new Set<string>();
   const out: CvssScore[] = [];
   for (const e of entries) {
     if (!/^CVSS_V[234]$/.test(e.type) || seen.has(e.score)) continue;
     seen.add(e.score);
-    const s = tryScoreCvss(e.score);
-    if (s) out.push(s);
+    const s = scoreOnce(e.score);
+    if (s) out.push({ ...s, vector: e.score });
   }
   return out.sort((a, b) => (VERSION_RANK[b.version] ?? 0) - (VERSION_RANK[a.version] ?? 0) || b.score - a.score);
 }

@@ -130,6 +130,18 @@ test('corrupt archives fail with a message naming the file; an existing DB is le
   assert.deepEqual(readdirSync(dir).sort(), ['bad.tar.gz', 'bad.zip', 'good.zip', 'vuln.db']);
 });
 
+test('a zip entry that inflates to more than its directory says is refused', async (t) => {
+  const dir = tempDir(t);
+  const zip = makeZip([{ name: 'A-1.json', data: record('A-1', { summary: 'z'.repeat(3000) }) }]);
+  const central = zip.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+  zip.writeUInt32LE(100, central + 24); // claims 100 bytes uncompressed
+  const path = join(dir, 'liar.zip');
+  writeFileSync(path, zip);
+  const out = join(dir, 'vuln.db');
+  await assert.rejects(buildVulnDb({ osv: [path], output: out }), /liar\.zip!A-1\.json: (corrupt zip entry|entry size does not match)/);
+  assert.equal(existsSync(out), false);
+});
+
 test('a duplicate id keeps the newer record', async (t) => {
   const dir = tempDir(t);
   writeFileSync(join(dir, 'old.zip'), makeZip([{ name: 'A-1.json', data: record('A-1', { summary: 'old' }) }]));

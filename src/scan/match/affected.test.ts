@@ -27,6 +27,23 @@ test('introduced and fixed at the same version affects nothing', () => {
   assert.equal(verdict('PyPI', '1.1', e), 'not affected');
 });
 
+test('adjacent intervals: a version that closes one interval and opens the next is affected', () => {
+  const e = entry('PyPI', [[{ introduced: '0' }, { fixed: '1.0' }, { introduced: '1.0' }, { fixed: '2.0' }]]);
+  assert.equal(verdict('PyPI', '1.0', e), 'affected fixed=[2.0]');
+  assert.equal(verdict('PyPI', '0.5', e), 'affected fixed=[1.0]');
+  assert.equal(verdict('PyPI', '2.0', e), 'not affected');
+  const single = entry('npm', [[{ introduced: '1.2.3' }, { last_affected: '1.2.3' }]]);
+  assert.equal(verdict('npm', '1.2.3', single), 'affected fixed=[]');
+  assert.equal(verdict('npm', '1.2.4', single), 'not affected');
+  assert.equal(verdict('npm', '1.2.2', single), 'not affected');
+});
+
+test('a version the comparator cannot read matches only an exact listed version', () => {
+  const e = entry('npm', [[{ introduced: '0' }]], ['weird build']);
+  assert.equal(verdict('npm', 'not a version', e), 'not affected');
+  assert.equal(verdict('npm', 'weird build', e), 'affected fixed=[]');
+});
+
 test('fixed is exclusive, introduced inclusive, and the fix of the version\'s own interval is reported', () => {
   const e = entry('PyPI', [[{ introduced: '0' }, { fixed: '1.2' }, { introduced: '2.0' }, { fixed: '2.3' }]]);
   assert.equal(verdict('PyPI', '1.1', e), 'affected fixed=[1.2]');

@@ -1,9 +1,10 @@
 /**
  * OSV `affected` semantics for one package version (https://ossf.github.io/osv-schema/
  * #evaluation): explicit `versions` (exact strings), and ECOSYSTEM / SEMVER ranges evaluated by walking
- * the events in version order (introduced opens, fixed closes at that version,
- * last_affected closes after it, `limit` bounds the range from above). Events at the same
- * version are taken introduced first, so "introduced X, fixed X" affects nothing.
+ * the events in version order as intervals (introduced opens, fixed closes at that
+ * version, last_affected closes after it, `limit` bounds the range from above). At one
+ * version an open interval closes before a new one opens, so adjacent intervals leave
+ * that version affected, while "introduced X, fixed X" with nothing open affects nothing.
  * Events whose version the comparator cannot read are ignored, never guessed.
  */
 import type { VersionComparator } from '../versions/comparator.ts';
@@ -17,7 +18,6 @@ export interface RangeVerdict {
 }
 
 type Ev = { kind: 'introduced' | 'fixed' | 'last_affected' | 'limit'; version: string };
-const KIND_ORDER = { introduced: 0, last_affected: 1, fixed: 2, limit: 3 } as const;
 
 const semver = comparatorFor('npm') as VersionComparator;
 
@@ -45,30 +45,39 @@ function evaluateRange(version: string, range: AffectedRange, ecosystemCmp: Vers
   if (!cmp.isValid(v)) return { affected: false, fixed: [] };
   const events: Ev[] = [];
   for (const e of range.events) {
-    const [kind, raw] = Object.entries(e)[0] as [Ev['kind'], string];
-    const ver = raw;
+    const [kind, ver] = Object.entries(e)[0] as [Ev['kind'], string];
     if (valid(cmp, ver)) events.push({ kind, version: ver });
   }
   const limits = events.filter((e) => e.kind === 'limit');
   if (limits.length > 0 && !limits.some((l) => compareEv(cmp, v, l.version) < 0)) return { affected: false, fixed: [] };
-  events.sort((a, b) => compareEv(cmp, a.version, b.version) || KIND_ORDER[a.kind] - KIND_ORDER[b.kind]);
-  let affected = false;
-  let fixedAfter: string | undefined;
-  for (const e of events) {
-    const c = compareEv(cmp, v, e.version);
-    if (e.kind === 'introduced' && c >= 0) {
-      affected = true;
-      fixedAfter = undefined;
-    } else if (e.kind === 'fixed') {
-      if (c >= 0) affected = false;
-      else if (affected && fixedAfter === undefined) fixedAfter = e.version;
-    } else if (e.kind === 'last_affected') {
-      if (c > 0) affected = false;
+  events.sort((a, b) => compareEv(cmp, a.version, b.version));
+  // Walk the events as intervals. At one version, an open interval closes before a new one
+  // opens there (adjacent intervals: the version is affected again), while "introduced X,
+  // fixed X" with nothing open is an empty interval (fixed in the same version).
+  let open: string | undefined; // start of the open interval
+  for (let i = 0; i < events.length; ) {
+    const at = (events[i] as Ev).version;
+    const group: Ev[] = [];
+    while (i < events.length && compareEv(cmp, (events[i] as Ev).version, at) === 0) group.push(events[i++] as Ev);
+    const introduced = group.some((e) => e.kind === 'introduced');
+    const fixed = group.some((e) => e.kind === 'fixed');
+    const last = group.some((e) => e.kind === 'last_affected');
+    const c = compareEv(cmp, v, at);
+    let closedHere = false;
+    if (open !== undefined && (fixed || last)) {
+      // fixed X: affected below X; last_affected X: affected up to X itself.
+      if (compareEv(cmp, v, open) >= 0 && (c < 0 || (c === 0 && last && !fixed))) return { affected: true, fixed: fixed ? [at] : [] };
+      open = undefined;
+      closedHere = true;
+    }
+    if (introduced && open === undefined) {
+      if (closedHere || (!fixed && !last)) open = at;
+      else if (last && !fixed && c === 0) return { affected: true, fixed: [] }; // introduced X, last_affected X
+      // introduced X and fixed X with nothing open before: fixed in the same version.
     }
   }
-  if (!affected) return { affected: false, fixed: [] };
-  // The fix that closes the open interval the version is in; later fixes belong to later intervals.
-  return { affected: true, fixed: fixedAfter !== undefined ? [fixedAfter] : [] };
+  if (open !== undefined && compareEv(cmp, v, open) >= 0) return { affected: true, fixed: [] };
+  return { affected: false, fixed: [] };
 }
 
 /** Whether `version` is affected by one `affected` entry, and the versions that fix it. */

@@ -33,3 +33,18 @@ export function compareDigits(a: string, b: string): -1 | 0 | 1 {
 export function compareStrings(a: string, b: string): -1 | 0 | 1 {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/**
+ * Memoizes a one-argument function over strings, bounded (the cache is dropped when full):
+ * matching compares the same advisory versions against many packages.
+ */
+export function memoize<T>(fn: (s: string) => T, max = 20_000): (s: string) => T {
+  const cache = new Map<string, T>();
+  return (s) => {
+    if (cache.has(s)) return cache.get(s) as T;
+    const v = fn(s);
+    if (cache.size >= max) cache.clear();
+    cache.set(s, v);
+    return v;
+  };
+}

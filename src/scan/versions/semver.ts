@@ -5,7 +5,7 @@
  * v0.0.0-20191109021931-daa7c04131f5, which order correctly as pre-releases).
  */
 import semver from 'semver';
-import { invalidVersion, type VersionComparator } from './comparator.ts';
+import { invalidVersion, memoize, type VersionComparator } from './comparator.ts';
 
 function strict(scheme: string, v: string): semver.SemVer {
   const p = semver.parse(v.trim(), { loose: false });
@@ -14,10 +14,13 @@ function strict(scheme: string, v: string): semver.SemVer {
 }
 
 function semverComparator(scheme: string, normalize: (v: string) => string): VersionComparator {
+  // Parsed once per distinct string; SemVer objects are not mutated by compare.
+  const parsed = memoize((v: string): semver.SemVer | null => semver.parse(normalize(v.trim()), { loose: false }));
+  const get = (v: string): semver.SemVer => parsed(v) ?? strict(scheme, normalize(v));
   return {
     scheme,
-    compare: (a, b) => semver.compare(strict(scheme, normalize(a)), strict(scheme, normalize(b))),
-    isValid: (v) => semver.parse(normalize(v.trim())) !== null,
+    compare: (a, b) => semver.compare(get(a), get(b)),
+    isValid: (v) => parsed(v) !== null,
   };
 }
 

@@ -7,10 +7,12 @@ import { registerBundleCommands } from './bundle-command.ts';
 import { registerFrameworksCommands } from './frameworks-command.ts';
 import { registerMirrorCommands } from './mirror-command.ts';
 import { registerPolicyCommands } from './policy-command.ts';
+import { registerVulndbCommands } from './vulndb-command.ts';
 
 export function registerExtraCommands(program: Command): void {
   registerBundleCommands(program);
   registerMirrorCommands(program);
   registerPolicyCommands(program);
   registerFrameworksCommands(program);
+  registerVulndbCommands(program);
 }

@@ -31,7 +31,8 @@ import {
 } from './descriptor.ts';
 import { locateBundle, readHead } from './format.ts';
 import { PARTS_FILE, PartWriter } from './parts.ts';
-import { type ImportedItem, importerFor } from './sources/index.ts';
+import { ClientPool } from '../oci/registry/index.ts';
+import { type ImportedItem, importerFor, type RegistryImportOptions } from './sources/index.ts';
 import { parseBundleSpec } from './spec.ts';
 import { writeBundleTar } from './tar-writer.ts';
 
@@ -46,6 +47,8 @@ export interface CreateOptions {
   split?: number;
   now?: Date;
   progress?: Progress;
+  /** How registry images are pulled (credentials, CA, plain HTTP, platforms). */
+  registry?: RegistryImportOptions;
 }
 
 export interface CreateResult {
@@ -91,6 +94,7 @@ export async function createBundle(options: CreateOptions): Promise<CreateResult
   const progress = options.progress ?? silentProgress;
   const work = join(dirname(out), `.${basename(out)}.partial-${randomBytes(4).toString('hex')}`);
   const pool = new BlobPool();
+  const clients = new ClientPool(options.registry ?? {});
   try {
     const layout = await OciLayout.init(work);
     // Blobs are not fsynced one by one while a bundle is assembled (it is all verified on
@@ -101,7 +105,7 @@ export async function createBundle(options: CreateOptions): Promise<CreateResult
     const items: ImportedItem[] = [];
     for (const src of spec.sources) {
       progress.start('import', 0);
-      items.push(...(await importerFor(src).import(src, { out: layout, pool })));
+      items.push(...(await importerFor(src).import(src, { out: layout, pool, registry: { ...options.registry, pool: clients } })));
     }
     const names = new Set<string>();
     for (const it of items) {
@@ -180,6 +184,7 @@ export async function createBundle(options: CreateOptions): Promise<CreateResult
   } finally {
     progress.stop();
     await pool.close();
+    await clients.close();
     await fsp.rm(work, { recursive: true, force: true }).catch(() => undefined);
   }
 }

@@ -22,6 +22,7 @@ import { z } from 'zod';
 import { AirlockError } from '../common/errors.ts';
 import { parseDuration } from '../common/size.ts';
 import { parseYamlDocument } from '../common/yaml.ts';
+import { parseReference } from '../oci/registry/reference.ts';
 
 const NAME_RE = /^[a-z0-9]([a-z0-9._-]{0,126}[a-z0-9])?$/;
 const REF_NAME_RE = /^[A-Za-z0-9]+(?:(?:[-._:@/+]|--)[A-Za-z0-9]+)*$/;
@@ -30,8 +31,9 @@ const imageEntry = z.union([
   z.string().min(1).max(4096),
   z
     .object({
-      ref: z.string().min(1).max(4096).describe('oci:PATH[:TAG] or docker-archive:FILE'),
+      ref: z.string().min(1).max(4096).describe('registry/repo:tag, registry/repo@sha256:..., oci:PATH[:TAG] or docker-archive:FILE'),
       name: z.string().regex(REF_NAME_RE, 'must be an OCI reference name such as library/nginx:1.25').max(255).optional(),
+      platforms: z.array(z.string().regex(/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/, 'must be os/arch[/variant]')).min(1).max(32).optional().describe('platforms to keep from a multi-platform image (default: all, or --platform)'),
     })
     .strict(),
 ]);
@@ -72,7 +74,9 @@ export interface SourceRef {
   path: string;
   /** For oci: sources, the tag (ref name) to take; undefined takes every image. */
   tag?: string;
-  transport?: 'oci' | 'docker-archive';
+  transport?: 'oci' | 'docker-archive' | 'registry';
+  /** For registry images: the platforms to keep from an index. */
+  platforms?: string[];
   /** Reference name in the bundle; derived when absent. */
   name?: string;
   /** Where in the spec it came from, e.g. "images[1]". */
@@ -91,7 +95,7 @@ export interface BundleSpec {
 
 export const DEFAULT_EXPIRY = '90d';
 
-/** Splits "oci:PATH[:TAG]" or "docker-archive:FILE" into its parts. */
+/** Splits "oci:PATH[:TAG]" or "docker-archive:FILE" into its parts; anything else is a registry reference. */
 export function parseImageRef(ref: string, baseDir: string, source: string): Pick<SourceRef, 'transport' | 'path' | 'tag'> {
   const colon = ref.indexOf(':');
   const transport = colon > 0 ? ref.slice(0, colon) : '';
@@ -110,7 +114,15 @@ export function parseImageRef(ref: string, baseDir: string, source: string): Pic
     if (!rest) throw new AirlockError('BAD_INPUT', `${source}: "${ref}" has no file`);
     return { transport: 'docker-archive', path: resolve(baseDir, rest) };
   }
-  throw new AirlockError('BAD_INPUT', `${source}: "${ref}" is not a supported image reference (use oci:PATH[:TAG] or docker-archive:FILE)`);
+  if (/^[a-z][a-z0-9-]*:\//i.test(ref)) {
+    throw new AirlockError('BAD_INPUT', `${source}: "${ref}" is not a supported image reference (use registry/repo:tag, registry/repo@sha256:..., oci:PATH[:TAG] or docker-archive:FILE)`);
+  }
+  try {
+    parseReference(ref);
+  } catch (e) {
+    throw new AirlockError('BAD_INPUT', `${source}: ${(e as Error).message}`);
+  }
+  return { transport: 'registry', path: ref };
 }
 
 /** The version as written, even where YAML would read `1.10` as the number 1.1. */
@@ -140,7 +152,14 @@ export function parseBundleSpec(text: string | Uint8Array, file: string): Bundle
   s.images.forEach((entry, i) => {
     const ref = typeof entry === 'string' ? entry : entry.ref;
     const field = `images[${i}]`;
-    sources.push({ type: 'image', ref, field, ...parseImageRef(ref, baseDir, `${file}: ${field}`), ...(typeof entry === 'object' && entry.name ? { name: entry.name } : {}) });
+    sources.push({
+      type: 'image',
+      ref,
+      field,
+      ...parseImageRef(ref, baseDir, `${file}: ${field}`),
+      ...(typeof entry === 'object' && entry.name ? { name: entry.name } : {}),
+      ...(typeof entry === 'object' && entry.platforms ? { platforms: entry.platforms } : {}),
+    });
   });
   s.files.forEach((entry, i) => {
     const p = typeof entry === 'string' ? entry : entry.path;

@@ -4,18 +4,47 @@ import { terminalProgress, silentProgress } from '../common/progress.ts';
 import { formatSize, parseSize } from '../common/size.ts';
 import { applyBundle } from '../bundle/apply.ts';
 import { createBundle } from '../bundle/create.ts';
+import { pushStoreItems } from '../bundle/push.ts';
+import { Store } from '../bundle/store.ts';
 import { diffBundles, inspectBundle } from '../bundle/inspect.ts';
 import { verifyBundle } from '../bundle/verify.ts';
 import { loadPrivateKey } from '../trust/keys.ts';
 import { SoftwareSigner } from '../trust/signer.ts';
 import { resolveTrust } from '../trust/trust-root.ts';
 import { printJson, printLines, warn } from './output.ts';
+import type { RegistryOptions } from '../oci/registry/index.ts';
 
 const progressFor = (json: boolean | undefined) => (json ? silentProgress : terminalProgress());
 
 function parseSequence(v: string): number {
   const n = Number(v);
   if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n <= 0) throw new AirlockError('USAGE', `--sequence: "${v}" must be a positive integer`);
+  return n;
+}
+
+interface RegistryFlags {
+  creds?: string;
+  caFile?: string;
+  plainHttp?: boolean;
+  concurrency: number;
+}
+
+function registryOptions(opts: RegistryFlags): RegistryOptions {
+  return {
+    ...(opts.creds ? { creds: opts.creds } : {}),
+    ...(opts.caFile ? { caFile: opts.caFile } : {}),
+    ...(opts.plainHttp ? { plainHttp: true } : {}),
+    concurrency: opts.concurrency,
+  };
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function parsePositive(v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n <= 0 || n > 64) throw new AirlockError('USAGE', `--concurrency: "${v}" must be an integer from 1 to 64`);
   return n;
 }
 
@@ -32,8 +61,13 @@ export function registerBundleCommands(program: Command): void {
     .option('--sequence <n>', 'sequence number (default: seconds since 1970, above the base)', parseSequence)
     .option('--format <dir|tar>', 'output format (default dir; tar with --split)')
     .option('--split <size>', 'split into parts no larger than SIZE (e.g. 4GiB), as a tar')
+    .option('--platform <os/arch[/variant]>', 'keep only this platform of multi-platform registry images (repeatable)', collect, [])
+    .option('--creds <user:password>', 'registry credentials (else AIRLOCK_REGISTRY_USERNAME/PASSWORD or the docker config)')
+    .option('--ca-file <pem>', 'trust this CA for registries')
+    .option('--plain-http', 'reach registries over plain HTTP (never done silently)')
+    .option('--concurrency <n>', 'parallel blob transfers per image', parsePositive, 4)
     .option('--json', 'machine-readable output')
-    .action(async (opts: { file: string; out: string; key: string; base?: string; sequence?: number; format?: string; split?: string; json?: boolean }) => {
+    .action(async (opts: { file: string; out: string; key: string; base?: string; sequence?: number; format?: string; split?: string; json?: boolean } & RegistryFlags & { platform: string[] }) => {
       if (opts.format !== undefined && opts.format !== 'dir' && opts.format !== 'tar') throw new AirlockError('USAGE', `--format: "${opts.format}" must be dir or tar`);
       const signer = new SoftwareSigner(await loadPrivateKey(opts.key));
       const r = await createBundle({
@@ -44,6 +78,7 @@ export function registerBundleCommands(program: Command): void {
         ...(opts.base ? { base: opts.base } : {}),
         ...(opts.sequence !== undefined ? { sequence: opts.sequence } : {}),
         ...(opts.split ? { split: parseSize(opts.split, '--split') } : {}),
+        registry: { ...registryOptions(opts), ...(opts.platform.length > 0 ? { platforms: opts.platform } : {}) },
         progress: progressFor(opts.json),
       });
       if (opts.json) return printJson(r);
@@ -130,10 +165,21 @@ export function registerBundleCommands(program: Command): void {
     .option('--key <public-key>', 'trust one public key for every channel')
     .requiredOption('--store <dir>', 'the store folder (created on first apply)')
     .option('--allow-downgrade', 'apply a sequence at or below the last applied (recorded in the state)')
+    .option('--registry <host[:port]>', 'then push every item into this registry (Harbor, Zot, distribution)')
+    .option('--prefix <path>', 'repository prefix in the registry (a Harbor project, say)')
+    .option('--creds <user:password>', 'registry credentials (else AIRLOCK_REGISTRY_USERNAME/PASSWORD or the docker config)')
+    .option('--ca-file <pem>', 'trust this CA for the registry')
+    .option('--plain-http', 'reach the registry over plain HTTP (never done silently)')
+    .option('--concurrency <n>', 'parallel blob transfers per image', parsePositive, 4)
     .option('--json', 'machine-readable output')
-    .action(async (path: string, opts: { trust?: string; key?: string; store: string; allowDowngrade?: boolean; json?: boolean }) => {
+    .action(async (path: string, opts: { trust?: string; key?: string; store: string; allowDowngrade?: boolean; json?: boolean; registry?: string; prefix?: string } & RegistryFlags) => {
       const trust = await resolveTrust(opts);
-      const r = await applyBundle(path, { trust, store: opts.store, allowDowngrade: opts.allowDowngrade === true, progress: progressFor(opts.json) });
+      if (opts.prefix !== undefined && opts.registry === undefined) throw new AirlockError('USAGE', '--prefix goes with --registry');
+      const applied = await applyBundle(path, { trust, store: opts.store, allowDowngrade: opts.allowDowngrade === true, progress: progressFor(opts.json) });
+      const pushed = opts.registry
+        ? await pushStoreItems(await Store.open(opts.store, { create: false }), applied.items.map((i) => i.name), opts.registry, opts.prefix, registryOptions(opts))
+        : undefined;
+      const r = { ...applied, ...(pushed ? { pushed } : {}) };
       for (const w of r.warnings) warn(w);
       if (r.downgrade) warn(`applied a DOWNGRADE to sequence ${r.bundle.sequence} (--allow-downgrade); recorded in the store state`);
       if (opts.json) return printJson(r);
@@ -146,5 +192,12 @@ export function registerBundleCommands(program: Command): void {
               `  ${r.blobsWritten} blob(s) written, ${formatSize(r.bytesWritten)}; ${r.items.length} item(s)${r.vulndb ? `; vulnerability DB ${r.vulndb.active.slice(0, 12)} active` : ''}`,
             ],
       );
+      if (pushed) {
+        printLines(
+          pushed.map(
+            (p) => `  pushed ${p.target}: ${p.uploaded} blob(s) uploaded (${formatSize(p.bytesUploaded)}), ${p.mounted} mounted, ${p.skipped} already there`,
+          ),
+        );
+      }
     });
 }

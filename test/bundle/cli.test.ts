@@ -44,11 +44,11 @@ test('the bundle commands: exit 0 on success, 1 on a failed check, 2 on bad inpu
 test('bad input and usage exit 2 with a line naming the file and the problem', async (t) => {
   const ws = await makeWorkspace(tempDir(t));
   const spec = join(ws.dir, 'bad.yaml');
-  writeFileSync(spec, 'name: platform-updates\nversion: 1.0\nimages:\n  - quay.io/app:1.0\n');
+  writeFileSync(spec, 'name: platform-updates\nversion: 1.0\nimages:\n  - dir:/var/lib/images/app\n');
   const r = await runCli(['bundle', 'create', '-f', spec, '-o', join(ws.dir, 'x'), '--key', ws.privateKey]);
   assert.equal(r.code, 2);
   assert.equal(r.stderr.trim().split('\n').length, 1);
-  assert.match(r.stderr, /bad\.yaml: images\[0\]: "quay\.io\/app:1\.0" is not a supported image reference \(use oci:PATH\[:TAG\] or docker-archive:FILE\)/);
+  assert.match(r.stderr, /bad\.yaml: images\[0\]: "dir:\/var\/lib\/images\/app" is not a supported image reference \(use registry\/repo:tag, registry\/repo@sha256:\.\.\., oci:PATH\[:TAG\] or docker-archive:FILE\)/);
   assert.equal(existsSync(join(ws.dir, 'x')), false, 'no partial output');
   assert.deepEqual(readdirSync(ws.dir).filter((n) => n.includes('partial')), []);
 

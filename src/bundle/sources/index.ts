@@ -5,10 +5,11 @@ import { dockerArchiveSource } from './docker-archive-source.ts';
 import { fileSource } from './file-source.ts';
 import { ociSource } from './oci-source.ts';
 import { policySource } from './policy-source.ts';
+import { registrySource } from './registry-source.ts';
 import type { SourceImporter } from './types.ts';
 import { vulndbSource } from './vulndb-source.ts';
 
-export const SOURCE_IMPORTERS: SourceImporter[] = [ociSource, dockerArchiveSource, fileSource, vulndbSource, policySource];
+export const SOURCE_IMPORTERS: SourceImporter[] = [ociSource, dockerArchiveSource, registrySource, fileSource, vulndbSource, policySource];
 
 export function importerFor(src: SourceRef, importers: readonly SourceImporter[] = SOURCE_IMPORTERS): SourceImporter {
   const found = importers.find((i) => i.accepts(src));
@@ -16,4 +17,4 @@ export function importerFor(src: SourceRef, importers: readonly SourceImporter[]
   return found;
 }
 
-export type { ImportedItem, ImportContext, SourceImporter } from './types.ts';
+export type { ImportedItem, ImportContext, RegistryImportOptions, SourceImporter } from './types.ts';

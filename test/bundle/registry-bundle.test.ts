@@ -1,0 +1,62 @@
+/**
+ * Registry images in bundles, against real registries on loopback: an image pushed to
+ * registry A is pulled into a bundle on the connected side, verified and applied on the
+ * isolated side, and pushed into registry B under a prefix, where skopeo finds the same
+ * digest. A second apply sends nothing.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { requireTool, tempDir } from '../helpers/env.ts';
+import { runCli } from '../helpers/cli.ts';
+import { startRegistry } from '../registry/registry-server.ts';
+import { OciLayout } from '../../src/oci/layout.ts';
+import { buildImage } from '../../src/oci/build-image.ts';
+import { pushImage } from '../../src/oci/registry/index.ts';
+import { generateKeyPair } from '../../src/trust/keys.ts';
+
+test('registry -> bundle -> verify -> apply -> registry, with a prefix; re-apply sends nothing', async (t) => {
+  if (!requireTool(t, 'docker-registry') || !requireTool(t, 'skopeo')) return;
+  const a = await startRegistry(t, 'http');
+  const b = await startRegistry(t, 'http');
+  if (!a || !b) return;
+  const dir = tempDir(t);
+  const src = await OciLayout.openOrCreate(join(dir, 'src'));
+  const img = await buildImage(src, 'x', [{ 'etc/os-release': 'ID=alpine\n' }, { 'app.bin': randomBytes(200_000) }]);
+  await pushImage(src, img.descriptor, `${a.host}/team/app:1.0`, { plainHttp: true });
+
+  writeFileSync(join(dir, 'airlock.yaml'), `name: mirror\nversion: "1"\nimages:\n  - ${a.host}/team/app:1.0\nfiles:\n  - ./notes.txt\n`);
+  writeFileSync(join(dir, 'notes.txt'), 'release notes\n');
+  const keys = await generateKeyPair(join(dir, 'keys'), 'k', undefined);
+  const create = await runCli(['bundle', 'create', '-f', join(dir, 'airlock.yaml'), '-o', join(dir, 'bundle'), '--key', keys.privateKeyPath, '--plain-http', '--sequence', '1', '--json']);
+  assert.equal(create.code, 0, create.stderr);
+  const item = JSON.parse(create.stdout).descriptor.items.find((i: { type: string }) => i.type === 'image');
+  assert.equal(item.name, `${a.host}/team/app:1.0`);
+  assert.equal(item.source, `${a.host}/team/app:1.0@${img.descriptor.digest}`, 'the bundle records the resolved digest');
+
+  const verify = await runCli(['bundle', 'verify', join(dir, 'bundle'), '--key', keys.publicKeyPath]);
+  assert.equal(verify.code, 0, verify.stderr);
+  const args = ['bundle', 'apply', join(dir, 'bundle'), '--key', keys.publicKeyPath, '--store', join(dir, 'store'), '--registry', b.host, '--prefix', 'mirror', '--plain-http', '--json'];
+  const apply = await runCli(args);
+  assert.equal(apply.code, 0, apply.stderr);
+  const pushed = JSON.parse(apply.stdout).pushed as { target: string; uploaded: number; skipped: number }[];
+  assert.deepEqual(pushed.map((p) => p.target.replace(/@sha256:[a-f0-9]+$/, '')).sort(), [`${b.host}/mirror/files/notes.txt:latest`, `${b.host}/mirror/team/app:1.0`]);
+  const inspect = spawnSync('skopeo', ['inspect', '--tls-verify=false', `docker://${b.host}/mirror/team/app:1.0`], { encoding: 'utf8' });
+  assert.equal(inspect.status, 0, inspect.stderr);
+  assert.equal(JSON.parse(inspect.stdout).Digest, img.descriptor.digest, 'same digest in registry B as in registry A');
+
+  const again = await runCli(args);
+  assert.equal(again.code, 0, again.stderr);
+  const second = JSON.parse(again.stdout);
+  assert.equal(second.status, 'already-applied');
+  assert.equal(second.pushed.reduce((n: number, p: { uploaded: number }) => n + p.uploaded, 0), 0, 'nothing uploaded the second time');
+
+  // An image name that no registry holds fails create with one line and no output.
+  writeFileSync(join(dir, 'missing.yaml'), `name: mirror\nversion: "1"\nimages:\n  - ${a.host}/team/absent:9\n`);
+  const missing = await runCli(['bundle', 'create', '-f', join(dir, 'missing.yaml'), '-o', join(dir, 'b2'), '--key', keys.privateKeyPath, '--plain-http']);
+  assert.equal(missing.code === 1 || missing.code === 2, true, missing.stderr);
+  assert.match(missing.stderr, /absent/);
+});

@@ -54,6 +54,12 @@ test('registry -> bundle -> verify -> apply -> registry, with a prefix; re-apply
   assert.equal(second.status, 'already-applied');
   assert.equal(second.pushed.reduce((n: number, p: { uploaded: number }) => n + p.uploaded, 0), 0, 'nothing uploaded the second time');
 
+  // The cluster's mirror configuration, derived from the bundle's source registries.
+  const mirror = await runCli(['mirror-config', '--distro', 'k3s', '--registry', b.host, '--prefix', 'mirror', '--bundle', join(dir, 'bundle')]);
+  assert.equal(mirror.code, 0, mirror.stderr);
+  assert.match(mirror.stdout, new RegExp(`"?${a.host.replace(/\./g, '\\.')}"?:`));
+  assert.match(mirror.stdout, new RegExp(`${b.host.replace(/\./g, '\\.')}`));
+
   // An image name that no registry holds fails create with one line and no output.
   writeFileSync(join(dir, 'missing.yaml'), `name: mirror\nversion: "1"\nimages:\n  - ${a.host}/team/absent:9\n`);
   const missing = await runCli(['bundle', 'create', '-f', join(dir, 'missing.yaml'), '-o', join(dir, 'b2'), '--key', keys.privateKeyPath, '--plain-http']);

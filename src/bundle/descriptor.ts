@@ -24,7 +24,7 @@ const BlobRefSchema = z.object({ digest, size }).strict();
 
 const ItemSchema = z
   .object({
-    type: z.enum(['image', 'file', 'vulndb', 'policy']),
+    type: z.enum(['image', 'file', 'vulndb', 'policy', 'trivy-db', 'trivy-java-db']),
     name: z.string().min(1).max(255),
     source: z.string().max(4096),
     mediaType: z.string().max(255),

@@ -9,6 +9,7 @@
 import { AirlockError } from '../common/errors.ts';
 import { REF_NAME_ANNOTATION } from '../oci/media-types.ts';
 import { BlobLocations, ClientPool, formatReference, mirrorReference, parseReference, pushImage, type RegistryOptions } from '../oci/registry/index.ts';
+import { TRIVY_TARGETS } from './sources/trivy-source.ts';
 import type { Store } from './store.ts';
 
 export interface PushedItem {
@@ -30,7 +31,10 @@ export async function pushStoreItems(store: Store, names: readonly string[], reg
     for (const name of names) {
       const entry = index.manifests.find((m) => m.annotations?.[REF_NAME_ANNOTATION] === name);
       if (!entry) throw new AirlockError('NOT_FOUND', `${store.root}: item ${name} is not in the store`);
-      const source = parseReference(name);
+      // Trivy's DBs go where Trivy looks for them: <registry>/<prefix>/trivy-db:2 and trivy-java-db:1.
+      const type = entry.annotations?.['dev.airlock.item.type'] as keyof typeof TRIVY_TARGETS | undefined;
+      const trivy = type !== undefined ? TRIVY_TARGETS[type] : undefined;
+      const source = trivy ? { ...parseReference(trivy), repository: trivy.split(':')[0] as string } : parseReference(name);
       const target = mirrorReference(source.tag === undefined && source.digest === undefined ? { ...source, tag: 'latest' } : source, registry, prefix);
       // A digest-only source is pushed by digest; otherwise by tag.
       const targetRef = formatReference(target.tag !== undefined ? { registry: target.registry, repository: target.repository, tag: target.tag } : target);

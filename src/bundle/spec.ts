@@ -60,11 +60,13 @@ export const BundleSpecSchema = z
     images: z.array(imageEntry).max(10_000).default([]),
     files: z.array(pathEntry).max(100_000).default([]),
     vulndb: z.union([z.string().min(1).max(4096), z.object({ path: z.string().min(1).max(4096) }).strict()]).optional(),
+    'trivy-db': z.string().min(1).max(4096).optional().describe("Trivy's db.tar.gz (trivy.db and metadata.json), served as <registry>/<prefix>/trivy-db:2"),
+    'trivy-java-db': z.string().min(1).max(4096).optional().describe("Trivy's javadb.tar.gz, served as <registry>/<prefix>/trivy-java-db:1"),
     policies: z.array(pathEntry).max(10_000).default([]),
   })
   .strict();
 
-export type ItemType = 'image' | 'file' | 'vulndb' | 'policy';
+export type ItemType = 'image' | 'file' | 'vulndb' | 'policy' | 'trivy-db' | 'trivy-java-db';
 
 export interface SourceRef {
   type: ItemType;
@@ -169,6 +171,8 @@ export function parseBundleSpec(text: string | Uint8Array, file: string): Bundle
     const p = typeof s.vulndb === 'string' ? s.vulndb : s.vulndb.path;
     sources.push({ type: 'vulndb', ref: p, path: abs(p), field: 'vulndb' });
   }
+  if (s['trivy-db'] !== undefined) sources.push({ type: 'trivy-db', ref: s['trivy-db'], path: abs(s['trivy-db']), field: 'trivy-db' });
+  if (s['trivy-java-db'] !== undefined) sources.push({ type: 'trivy-java-db', ref: s['trivy-java-db'], path: abs(s['trivy-java-db']), field: 'trivy-java-db' });
   s.policies.forEach((entry, i) => {
     const p = typeof entry === 'string' ? entry : entry.path;
     sources.push({ type: 'policy', ref: p, path: abs(p), field: `policies[${i}]`, ...(typeof entry === 'object' && entry.name ? { name: entry.name } : {}) });

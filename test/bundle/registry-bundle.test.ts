@@ -14,7 +14,8 @@ import { requireTool, tempDir } from '../helpers/env.ts';
 import { runCli } from '../helpers/cli.ts';
 import { startRegistry } from '../registry/registry-server.ts';
 import { OciLayout } from '../../src/oci/layout.ts';
-import { buildImage } from '../../src/oci/build-image.ts';
+import { buildImage, tarOf } from '../../src/oci/build-image.ts';
+import { gzipSync } from 'node:zlib';
 import { pushImage } from '../../src/oci/registry/index.ts';
 import { generateKeyPair } from '../../src/trust/keys.ts';
 
@@ -28,7 +29,8 @@ test('registry -> bundle -> verify -> apply -> registry, with a prefix; re-apply
   const img = await buildImage(src, 'x', [{ 'etc/os-release': 'ID=alpine\n' }, { 'app.bin': randomBytes(200_000) }]);
   await pushImage(src, img.descriptor, `${a.host}/team/app:1.0`, { plainHttp: true });
 
-  writeFileSync(join(dir, 'airlock.yaml'), `name: mirror\nversion: "1"\nimages:\n  - ${a.host}/team/app:1.0\nfiles:\n  - ./notes.txt\n`);
+  writeFileSync(join(dir, 'db.tar.gz'), gzipSync(await tarOf({ 'trivy.db': randomBytes(4096), 'metadata.json': '{"Version":2,"NextUpdate":"2026-11-24T00:00:00Z","UpdatedAt":"2026-11-23T00:00:00Z"}' })));
+  writeFileSync(join(dir, 'airlock.yaml'), `name: mirror\nversion: "1"\nimages:\n  - ${a.host}/team/app:1.0\nfiles:\n  - ./notes.txt\ntrivy-db: ./db.tar.gz\n`);
   writeFileSync(join(dir, 'notes.txt'), 'release notes\n');
   const keys = await generateKeyPair(join(dir, 'keys'), 'k', undefined);
   const create = await runCli(['bundle', 'create', '-f', join(dir, 'airlock.yaml'), '-o', join(dir, 'bundle'), '--key', keys.privateKeyPath, '--plain-http', '--sequence', '1', '--json']);
@@ -43,7 +45,18 @@ test('registry -> bundle -> verify -> apply -> registry, with a prefix; re-apply
   const apply = await runCli(args);
   assert.equal(apply.code, 0, apply.stderr);
   const pushed = JSON.parse(apply.stdout).pushed as { target: string; uploaded: number; skipped: number }[];
-  assert.deepEqual(pushed.map((p) => p.target.replace(/@sha256:[a-f0-9]+$/, '')).sort(), [`${b.host}/mirror/files/notes.txt:latest`, `${b.host}/mirror/team/app:1.0`]);
+  assert.deepEqual(pushed.map((p) => p.target.replace(/@sha256:[a-f0-9]+$/, '')).sort(), [
+    `${b.host}/mirror/files/notes.txt:latest`,
+    `${b.host}/mirror/team/app:1.0`,
+    `${b.host}/mirror/trivy-db:2`,
+  ]);
+  // Trivy's DB is where `trivy --db-repository <registry>/mirror/trivy-db` looks, with Trivy's media types.
+  const trivy = spawnSync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${b.host}/mirror/trivy-db:2`], { encoding: 'utf8' });
+  assert.equal(trivy.status, 0, trivy.stderr);
+  const tm = JSON.parse(trivy.stdout);
+  assert.equal(tm.config.mediaType, 'application/vnd.aquasec.trivy.config.v1+json');
+  assert.equal(tm.layers[0].mediaType, 'application/vnd.aquasec.trivy.db.layer.v1.tar+gzip');
+  assert.equal(tm.layers[0].annotations['org.opencontainers.image.title'], 'db.tar.gz');
   const inspect = spawnSync('skopeo', ['inspect', '--tls-verify=false', `docker://${b.host}/mirror/team/app:1.0`], { encoding: 'utf8' });
   assert.equal(inspect.status, 0, inspect.stderr);
   assert.equal(JSON.parse(inspect.stdout).Digest, img.descriptor.digest, 'same digest in registry B as in registry A');
@@ -59,6 +72,13 @@ test('registry -> bundle -> verify -> apply -> registry, with a prefix; re-apply
   assert.equal(mirror.code, 0, mirror.stderr);
   assert.match(mirror.stdout, new RegExp(`"?${a.host.replace(/\./g, '\\.')}"?:`));
   assert.match(mirror.stdout, new RegExp(`${b.host.replace(/\./g, '\\.')}`));
+
+  // A Trivy DB that is not one is refused by name.
+  writeFileSync(join(dir, 'bad.tar.gz'), gzipSync(await tarOf({ 'other.txt': 'x' })));
+  writeFileSync(join(dir, 'trivy-bad.yaml'), 'name: t\nversion: "1"\ntrivy-db: ./bad.tar.gz\n');
+  const badDb = await runCli(['bundle', 'create', '-f', join(dir, 'trivy-bad.yaml'), '-o', join(dir, 'b3'), '--key', keys.privateKeyPath]);
+  assert.equal(badDb.code, 2);
+  assert.match(badDb.stderr, /bad\.tar\.gz: trivy-db: trivy\.db and metadata\.json missing from the archive/);
 
   // An image name that no registry holds fails create with one line and no output.
   writeFileSync(join(dir, 'missing.yaml'), `name: mirror\nversion: "1"\nimages:\n  - ${a.host}/team/absent:9\n`);

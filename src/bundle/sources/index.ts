@@ -6,10 +6,11 @@ import { fileSource } from './file-source.ts';
 import { ociSource } from './oci-source.ts';
 import { policySource } from './policy-source.ts';
 import { registrySource } from './registry-source.ts';
+import { trivySource } from './trivy-source.ts';
 import type { SourceImporter } from './types.ts';
 import { vulndbSource } from './vulndb-source.ts';
 
-export const SOURCE_IMPORTERS: SourceImporter[] = [ociSource, dockerArchiveSource, registrySource, fileSource, vulndbSource, policySource];
+export const SOURCE_IMPORTERS: SourceImporter[] = [ociSource, dockerArchiveSource, registrySource, fileSource, vulndbSource, trivySource, policySource];
 
 export function importerFor(src: SourceRef, importers: readonly SourceImporter[] = SOURCE_IMPORTERS): SourceImporter {
   const found = importers.find((i) => i.accepts(src));

@@ -242,13 +242,33 @@ export function evaluateRule(policy: Policy, rule: Rule, resource: Resource, opt
     return evaluatePodSecurity(rule.name, v.podSecurity, resource);
   }
   if (v.cel !== undefined) return evaluateCel(rule.name, v.cel, resource, ctx, ns);
-  if (v.deny) return runDeny(rule, v.deny.conditions, ctx);
-  if (v.pattern !== undefined || v.anyPattern) {
-    if (operation === 'DELETE') return undefined;
-    return v.pattern !== undefined ? runPattern(rule, v.pattern, resource, ctx) : runAnyPattern(rule, v.anyPattern ?? [], resource, ctx);
+  if (!v.deny && v.pattern === undefined && !v.anyPattern && !v.foreach) return { status: 'skip', message: 'validate block has no supported check' };
+  if (operation === 'DELETE' && !v.deny && (v.pattern !== undefined || v.anyPattern)) return undefined;
+  const out = runValidate(rule, resource, ctx, supplied);
+  // allowExistingViolations (default true) with Enforce: an UPDATE whose old object fails
+  // too is skipped (validate_resource.go validate, Appendix A.18).
+  const oldObject = (ctx.request as { oldObject?: unknown }).oldObject;
+  if (out?.status === 'fail' && operation === 'UPDATE' && isObject(oldObject) && isEnforce(policy, rule) && rule.validate?.allowExistingViolations !== false) {
+    const oldCtx = { ...ctx, request: { ...(ctx.request as object), object: oldObject } };
+    if (runValidate(rule, oldObject, oldCtx, supplied)?.status === 'fail') {
+      return { status: 'skip', message: 'skipping modified resource as validation results have not changed' };
+    }
   }
+  return out;
+}
+
+function isEnforce(policy: Policy, rule: Rule): boolean {
+  const action = rule.validate?.failureAction ?? policy.spec.validationFailureAction ?? 'Audit';
+  return action.toLowerCase() === 'enforce';
+}
+
+function runValidate(rule: Rule, resource: Resource, ctx: Record<string, unknown>, supplied: Record<string, unknown>): Outcome | undefined {
+  const v = rule.validate ?? {};
+  if (v.deny) return runDeny(rule, v.deny.conditions, ctx);
+  if (v.pattern !== undefined) return runPattern(rule, v.pattern, resource, ctx);
+  if (v.anyPattern) return runAnyPattern(rule, v.anyPattern, resource, ctx);
   if (v.foreach) return runForEach(rule, v.foreach, resource, ctx, 0, supplied);
-  return { status: 'skip', message: 'validate block has no supported check' };
+  return undefined;
 }
 
 function policyApplies(policy: Policy, resource: Resource): boolean {
@@ -278,7 +298,7 @@ export function evaluateResource(policies: readonly Policy[], raw: Resource, opt
         policy: policy.metadata.name,
         ...(policy.kind === 'Policy' ? { policyNamespace: policy.metadata.namespace ?? 'default' } : {}),
         rule: rule.name,
-        status: r.status,
+        status: r.status === 'fail' && policy.metadata.annotations?.['policies.kyverno.io/scored'] === 'false' ? 'warn' : r.status,
         message: r.message,
         resource: ref,
         ...(origin ? { autogen: true } : {}),

@@ -92,7 +92,16 @@ export async function runKyvernoTestFile(file: string): Promise<TestFileResult> 
   const meta = (t as { metadata?: { name?: unknown }; name?: unknown }).metadata;
   const name = String(meta?.name ?? (t as { name?: unknown }).name ?? basename(base));
   const policies: Policy[] = await loadPolicies(t.policies.map((p) => within(base, p, file)));
-  const resources: Resource[] = (await loadResources(t.resources.map((p) => within(base, p, file)))).map(normalizeResource);
+  // As the Kyverno CLI: namespaced resources default to "default", duplicates are dropped.
+  const seen = new Set<string>();
+  const resources: Resource[] = (await loadResources(t.resources.map((p) => within(base, p, file))))
+    .map(normalizeResource)
+    .filter((r) => {
+      const key = `${String(r.apiVersion)}/${String(r.kind)}/${resourceNamespace(r)}/${resourceName(r)}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
   const opts: EvaluateOptions = {};
   let globalValues: Record<string, unknown> = {};
   if (t.variables) {
@@ -152,7 +161,7 @@ export async function runKyvernoTestFile(file: string): Promise<TestFileResult> 
         const name = resourceName(res);
         const ns = resourceNamespace(res);
         const found = results.filter(
-          (r) => r.policy === policyName && rules.has(r.rule) && r.resource.name === name && (r.resource.namespace ?? '') === ns && (!row.kind || r.resource.kind === row.kind || names.length > 0),
+          (r) => r.policy === policyName && rules.has(r.rule) && r.resource.name === name && (r.resource.namespace ?? '') === ns && r.resource.kind === res.kind,
         );
         if (found.length === 0) {
           push('', true, 'Excluded');

@@ -101,6 +101,7 @@ export const PodSecuritySchema = z.looseObject({
 export const ValidateSchema = z.looseObject({
   message: z.string().optional(),
   failureAction: z.string().optional(),
+  allowExistingViolations: z.boolean().optional(),
   pattern: free.optional(),
   anyPattern: z.array(free).optional(),
   deny: z.looseObject({ conditions: ConditionsSchema.optional() }).optional(),
@@ -145,7 +146,8 @@ export type Policy = z.infer<typeof PolicySchema> & { source?: string };
 
 export type Resource = Record<string, unknown>;
 
-export type RuleStatus = 'pass' | 'fail' | 'skip' | 'error';
+/** As reported: `warn` is a fail of a policy annotated `policies.kyverno.io/scored: "false"`. */
+export type RuleStatus = 'pass' | 'fail' | 'warn' | 'skip' | 'error';
 
 export interface RuleResult {
   policy: string;

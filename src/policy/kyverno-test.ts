@@ -8,7 +8,8 @@
 import { dirname, resolve, basename } from 'node:path';
 import { z } from 'zod';
 import { AirlockError } from '../common/errors.ts';
-import { listManifestFiles, loadPolicies, loadResources, readManifestFile } from './load.ts';
+import { listManifestFiles, loadAdmissionPolicies, loadPolicies, loadResources, readManifestFile } from './load.ts';
+import { evaluateAdmission } from './admission.ts';
 import { evaluate, normalizeResource, type EvaluateOptions } from './engine.ts';
 import type { Operation } from './context.ts';
 import { resourceName, resourceNamespace } from './match.ts';
@@ -18,7 +19,8 @@ export const TEST_FILE_NAMES = ['kyverno-test.yaml', 'kyverno-test.yml'];
 
 const ResultRow = z.looseObject({
   policy: z.string(),
-  rule: z.string(),
+  rule: z.string().optional(),
+  isValidatingAdmissionPolicy: z.boolean().optional(),
   resources: z.array(z.string()).optional(),
   resource: z.string().optional(),
   kind: z.string().optional(),
@@ -91,7 +93,9 @@ export async function runKyvernoTestFile(file: string): Promise<TestFileResult> 
   const t = parsed.data;
   const meta = (t as { metadata?: { name?: unknown }; name?: unknown }).metadata;
   const name = String(meta?.name ?? (t as { name?: unknown }).name ?? basename(base));
-  const policies: Policy[] = await loadPolicies(t.policies.map((p) => within(base, p, file)));
+  const policyPaths = t.policies.map((p) => within(base, p, file));
+  const policies: Policy[] = await loadPolicies(policyPaths);
+  const admission = await loadAdmissionPolicies(policyPaths);
   // As the Kyverno CLI: namespaced resources default to "default", duplicates are dropped.
   const seen = new Set<string>();
   const resources: Resource[] = (await loadResources(t.resources.map((p) => within(base, p, file))))
@@ -135,7 +139,7 @@ export async function runKyvernoTestFile(file: string): Promise<TestFileResult> 
   const resultsFor = (operation: Operation): RuleResult[] => {
     let r = cache.get(operation);
     if (!r) {
-      r = evaluate(policies, resources, { ...opts, operation });
+      r = [...evaluate(policies, resources, { ...opts, operation }), ...evaluateAdmission(admission, resources, { operation, namespaceLabels: opts.namespaceLabels })];
       cache.set(operation, r);
     }
     return r;
@@ -148,10 +152,10 @@ export async function runKyvernoTestFile(file: string): Promise<TestFileResult> 
       : resources.map((r) => ({ label: resourceName(r), matches: [r] }));
     const results = resultsFor(row.operation ?? baseOperation);
     const policyName = row.policy.includes('/') ? row.policy.slice(row.policy.indexOf('/') + 1) : row.policy;
-    const rules = new Set([row.rule, `autogen-${row.rule}`, `autogen-cronjob-${row.rule}`]);
+    const rules = row.rule === undefined ? undefined : new Set([row.rule, `autogen-${row.rule}`, `autogen-cronjob-${row.rule}`]);
     for (const sel of selected) {
       const push = (got: string, ok: boolean, reason: string): void => {
-        rows.push({ id: rows.length + 1, policy: row.policy, rule: row.rule, resource: `${row.kind ? `${row.kind}/` : ''}${sel.label}`, want: row.result, got, ok, reason });
+        rows.push({ id: rows.length + 1, policy: row.policy, rule: row.rule ?? '', resource: `${row.kind ? `${row.kind}/` : ''}${sel.label}`, want: row.result, got, ok, reason });
       };
       if (sel.matches.length === 0) {
         push('', false, 'Not found');
@@ -161,7 +165,7 @@ export async function runKyvernoTestFile(file: string): Promise<TestFileResult> 
         const name = resourceName(res);
         const ns = resourceNamespace(res);
         const found = results.filter(
-          (r) => r.policy === policyName && rules.has(r.rule) && r.resource.name === name && (r.resource.namespace ?? '') === ns && r.resource.kind === res.kind,
+          (r) => r.policy === policyName && (rules === undefined || rules.has(r.rule)) && r.resource.name === name && (r.resource.namespace ?? '') === ns && r.resource.kind === res.kind,
         );
         if (found.length === 0) {
           push('', true, 'Excluded');

@@ -11,6 +11,7 @@ import { parseYamlAll } from '../common/yaml.ts';
 import { parseJsonStrict } from '../common/json.ts';
 import { readFileBounded } from '../common/fsx.ts';
 import { PolicySchema, type Policy, type Resource } from './types.ts';
+import { joinBindings, parseAdmissionDocuments, type AdmissionPolicy } from './admission.ts';
 
 export const LIMITS = {
   maxFileBytes: 16 * 1024 * 1024,
@@ -154,12 +155,26 @@ export async function loadPolicies(paths: readonly string[]): Promise<Policy[]> 
   return out;
 }
 
+/** Loads every ValidatingAdmissionPolicy (with its bindings) and ValidatingPolicy under the paths. */
+export async function loadAdmissionPolicies(paths: readonly string[]): Promise<AdmissionPolicy[]> {
+  const policies: AdmissionPolicy[] = [];
+  const bindings: Parameters<typeof joinBindings>[1][number][] = [];
+  for (const f of await listManifestFiles(paths)) {
+    const r = parseAdmissionDocuments(await readManifestFile(f), f);
+    policies.push(...r.policies);
+    bindings.push(...r.bindings);
+  }
+  return joinBindings(policies, bindings);
+}
+
+const POLICY_KINDS = new Set(['ClusterPolicy', 'Policy', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'ValidatingPolicy', 'Test', 'Values']);
+
 /** Loads every resource under the paths (policies and kyverno test files are left out). */
 export async function loadResources(paths: readonly string[]): Promise<Resource[]> {
   const out: Resource[] = [];
   for (const f of await listManifestFiles(paths)) {
     const docs = (await readManifestFile(f)).filter(
-      (d) => !(isMap(d) && ((d.kind === 'ClusterPolicy' || d.kind === 'Policy') && d.apiVersion === 'kyverno.io/v1' || d.kind === 'Test')),
+      (d) => !(isMap(d) && typeof d.kind === 'string' && POLICY_KINDS.has(d.kind) && typeof d.apiVersion === 'string' && /(kyverno\.io|admissionregistration\.k8s\.io)\//.test(d.apiVersion)),
     );
     out.push(...parseResourceDocuments(docs, f));
   }

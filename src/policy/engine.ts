@@ -9,7 +9,7 @@ import { computeRules } from './autogen.ts';
 import { evaluateConditions, ConditionError } from './conditions.ts';
 import { buildContext, setPath, type Operation } from './context.ts';
 import { searchJmes, NotFoundError, JmesError, isObject } from './jmespath.ts';
-import { ruleApplies, resourceGVK, resourceName, resourceNamespace } from './match.ts';
+import { ruleApplies, resourceName, resourceNamespace } from './match.ts';
 import { matchPattern } from './pattern.ts';
 import { evaluatePodSecurity } from './pss.ts';
 import { evaluateCel } from './cel.ts';
@@ -288,9 +288,10 @@ export function evaluateResource(policies: readonly Policy[], raw: Resource, opt
   const out: RuleResult[] = [];
   const resource = normalizeResource(raw);
   const ref = resourceRef(resource);
-  resourceGVK(resource);
   for (const policy of policies) {
     if (!policyApplies(policy, resource)) continue;
+    const category = policy.metadata.annotations?.['policies.kyverno.io/category'];
+    const severity = policy.metadata.annotations?.['policies.kyverno.io/severity'];
     for (const { rule, origin } of computeRules(policy)) {
       const r = evaluateRule(policy, rule, resource, opts);
       if (!r) continue;
@@ -301,6 +302,8 @@ export function evaluateResource(policies: readonly Policy[], raw: Resource, opt
         status: r.status === 'fail' && policy.metadata.annotations?.['policies.kyverno.io/scored'] === 'false' ? 'warn' : r.status,
         message: r.message,
         resource: ref,
+        ...(category ? { category } : {}),
+        ...(severity ? { severity } : {}),
         ...(origin ? { autogen: true } : {}),
       });
       if (policy.spec.applyRules === 'One' && (r.status === 'pass' || r.status === 'fail')) break;

@@ -90,3 +90,17 @@ test('live-cluster features skip with a reason, never pass', async (t) => {
   assert.match(results[0]?.message ?? '', /apiCall/);
   assert.equal(policyReports(results)[0]?.kind, 'PolicyReport');
 });
+
+test('hostile JMESPath and patterns give errors, not crashes', async () => {
+  const { searchJmes, JmesError } = await import('../../src/policy/jmespath.ts');
+  assert.throws(() => searchJmes('('.repeat(5000) + 'a' + ')'.repeat(5000), {}), JmesError);
+  assert.throws(() => searchJmes('a.'.repeat(6000) + 'b', {}), JmesError);
+  const { matchPattern } = await import('../../src/policy/pattern.ts');
+  let deep: Record<string, unknown> = { x: 1 };
+  let res: Record<string, unknown> = { x: 1 };
+  for (let i = 0; i < 300; i++) {
+    deep = { a: deep };
+    res = { a: res };
+  }
+  assert.equal(matchPattern(res, deep).status, 'fail');
+});

@@ -123,3 +123,10 @@ test('kind selectors and image references', () => {
   assert.deepEqual(parseImage('nginx'), { registry: 'docker.io', path: 'nginx', name: 'nginx', tag: 'latest', digest: '', reference: 'docker.io/nginx:latest' });
   assert.equal(parseImage('registry.internal:5000/team/app@sha256:ab').registry, 'registry.internal:5000');
 });
+
+test('regex_match uses RE2: Go syntax, linear time on hostile patterns', () => {
+  assert.equal(searchJmes("regex_match('^(a+)+$', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab')", {}), false);
+  assert.equal(searchJmes("regex_match('(?i)^abc$', 'ABC')", {}), true);
+  assert.throws(() => searchJmes("regex_match('(?<=a)b', 'ab')", {}), /invalid regular expression/);
+  assert.equal(searchJmes("regex_replace_all('([a-z]+)-([0-9]+)', 'app-12', '$2-$1')", {}), '12-app');
+});

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { AirlockError } from '../common/errors.ts';
-import { evaluate, evaluateAdmission, loadAdmissionPolicies, loadPolicies, loadResources, policyReports, resultsTable, runKyvernoTests, summary, testTable } from '../policy/index.ts';
+import { evaluate, evaluateAdmission, loadAdmissionPolicies, loadExceptions, loadPolicies, loadResources, policyReports, resultsTable, runKyvernoTests, summary, testTable } from '../policy/index.ts';
 import { printJson, printLines } from './output.ts';
 
 export function registerPolicyCommands(program: Command): void {
@@ -41,7 +41,8 @@ export function registerPolicyCommands(program: Command): void {
         const meta = r.metadata as { name?: string; labels?: Record<string, string> };
         if (r.kind === 'Namespace' && meta.name) namespaceLabels[meta.name] = meta.labels ?? {};
       }
-      const results = [...evaluate(policies, resources, { namespaceLabels }), ...evaluateAdmission(admission, resources, { namespaceLabels })];
+      const exceptions = await loadExceptions(opts.policies);
+      const results = [...evaluate(policies, resources, { namespaceLabels, exceptions }), ...evaluateAdmission(admission, resources, { namespaceLabels })];
       const s = summary(results);
       if (format === 'json') printJson({ results, summary: s });
       else if (format === 'policyreport') printJson({ apiVersion: 'v1', kind: 'List', items: policyReports(results) });

@@ -6,6 +6,7 @@
  * foreach. Anything that needs a live cluster gives an explicit skip with the reason.
  */
 import { computeRules } from './autogen.ts';
+import { findException, type PolicyException } from './exceptions.ts';
 import { evaluateConditions, ConditionError } from './conditions.ts';
 import { buildContext, setPath, type Operation } from './context.ts';
 import { searchJmes, NotFoundError, JmesError, isObject } from './jmespath.ts';
@@ -22,6 +23,8 @@ export interface EvaluateOptions {
   namespaceLabels?: Record<string, Record<string, string>>;
   /** Global variables (dotted paths) set in every context. */
   globalValues?: Record<string, unknown>;
+  /** PolicyExceptions to honour. */
+  exceptions?: readonly PolicyException[];
   /** Values per policy, rule and resource, as in a kyverno test values file. */
   ruleValues?: (policy: string, rule: string, resource: string) => Record<string, unknown> | undefined;
 }
@@ -221,7 +224,12 @@ function runForEach(rule: Rule, list: readonly ForEach[], resource: Resource, ct
 export function evaluateRule(policy: Policy, rule: Rule, resource: Resource, opts: EvaluateOptions = {}): Outcome | undefined {
   const operation = opts.operation ?? 'CREATE';
   const ns = resource.kind === 'Namespace' ? resourceName(resource) : resourceNamespace(resource);
-  if (!ruleApplies(rule, { resource, operation, namespaceLabels: opts.namespaceLabels?.[ns] })) return undefined;
+  const input = { resource, operation, namespaceLabels: opts.namespaceLabels?.[ns] };
+  if (!ruleApplies(rule, input)) return undefined;
+  if (opts.exceptions?.length) {
+    const ex = findException(opts.exceptions, policy, rule, input, buildContext(resource, operation, opts.globalValues));
+    if (ex) return { status: 'skip', message: `rule skipped due to policy exception ${ex.metadata.namespace ? `${ex.metadata.namespace}/` : ''}${ex.metadata.name}` };
+  }
   for (const k of ['mutate', 'generate', 'verifyImages'] as const) {
     if (rule[k] !== undefined && !rule.validate) return { status: 'skip', message: `${k} rules need a live cluster and are not evaluated offline` };
   }

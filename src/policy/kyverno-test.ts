@@ -8,7 +8,7 @@
 import { dirname, resolve, basename } from 'node:path';
 import { z } from 'zod';
 import { AirlockError } from '../common/errors.ts';
-import { listManifestFiles, loadAdmissionPolicies, loadPolicies, loadResources, readManifestFile } from './load.ts';
+import { listManifestFiles, loadAdmissionPolicies, loadExceptions, loadPolicies, loadResources, readManifestFile } from './load.ts';
 import { evaluateAdmission } from './admission.ts';
 import { evaluate, normalizeResource, type EvaluateOptions } from './engine.ts';
 import type { Operation } from './context.ts';
@@ -33,6 +33,7 @@ const TestFile = z.looseObject({
   policies: z.array(z.string()).min(1),
   resources: z.array(z.string()).default([]),
   variables: z.string().optional(),
+  exceptions: z.array(z.string()).optional(),
   results: z.array(ResultRow).default([]),
 });
 
@@ -106,7 +107,9 @@ export async function runKyvernoTestFile(file: string): Promise<TestFileResult> 
       seen.add(key);
       return true;
     });
-  const opts: EvaluateOptions = {};
+  const opts: EvaluateOptions = {
+    exceptions: [...(await loadExceptions(policyPaths)), ...(t.exceptions ? await loadExceptions(t.exceptions.map((p) => within(base, p, file))) : [])],
+  };
   let globalValues: Record<string, unknown> = {};
   if (t.variables) {
     const vf = within(base, t.variables, file);

@@ -12,6 +12,7 @@ import { parseJsonStrict } from '../common/json.ts';
 import { readFileBounded } from '../common/fsx.ts';
 import { PolicySchema, type Policy, type Resource } from './types.ts';
 import { joinBindings, parseAdmissionDocuments, type AdmissionPolicy } from './admission.ts';
+import { parseExceptionDocuments, type PolicyException } from './exceptions.ts';
 
 export const LIMITS = {
   maxFileBytes: 16 * 1024 * 1024,
@@ -167,7 +168,14 @@ export async function loadAdmissionPolicies(paths: readonly string[]): Promise<A
   return joinBindings(policies, bindings);
 }
 
-const POLICY_KINDS = new Set(['ClusterPolicy', 'Policy', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'ValidatingPolicy', 'Test', 'Values']);
+/** Loads every PolicyException under the paths. */
+export async function loadExceptions(paths: readonly string[]): Promise<PolicyException[]> {
+  const out: PolicyException[] = [];
+  for (const f of await listManifestFiles(paths)) out.push(...parseExceptionDocuments(await readManifestFile(f), f));
+  return out;
+}
+
+const POLICY_KINDS = new Set(['PolicyException', 'ClusterPolicy', 'Policy', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'ValidatingPolicy', 'Test', 'Values']);
 
 /** Loads every resource under the paths (policies and kyverno test files are left out). */
 export async function loadResources(paths: readonly string[]): Promise<Resource[]> {

@@ -68,8 +68,19 @@ export function substituteString(input: string, ctx: unknown, atValue?: () => un
   return typeof current === 'string' ? current.replace(/\\\{\{/g, '{{') : current;
 }
 
+const variableFree = new WeakSet<object>();
+
+/** Whether a JSON value contains no `{{`, cached per object (policies are immutable once loaded). */
+function hasNoVariables(value: object): boolean {
+  if (variableFree.has(value)) return true;
+  if (JSON.stringify(value).includes('{{')) return false;
+  variableFree.add(value);
+  return true;
+}
+
 /** Substitutes every string in a JSON value (keys of maps too). */
 export function substituteAll(value: unknown, ctx: unknown, resourceAt?: unknown, depth = 0): unknown {
+  if (depth === 0 && typeof value === 'object' && value !== null && hasNoVariables(value)) return value;
   if (depth > 128) throw new SubstitutionError('value nested too deeply for substitution');
   if (typeof value === 'string') {
     return value.includes('{{') ? substituteString(value, ctx, () => resourceAt ?? null) : value;

@@ -126,7 +126,7 @@ export const RuleSchema = z.looseObject({
 export type Rule = z.infer<typeof RuleSchema>;
 
 export const PolicySchema = z.looseObject({
-  apiVersion: z.literal('kyverno.io/v1'),
+  apiVersion: z.enum(['kyverno.io/v1', 'kyverno.io/v2beta1']),
   kind: z.enum(['ClusterPolicy', 'Policy']),
   metadata: z.looseObject({
     name: z.string().min(1),

@@ -82,7 +82,8 @@ export function parsePolicy(doc: unknown, source: string): Policy {
 export function parsePolicyDocuments(docs: readonly unknown[], source: string): Policy[] {
   const out: Policy[] = [];
   for (const doc of docs) {
-    if (isMap(doc) && (doc.kind === 'ClusterPolicy' || doc.kind === 'Policy')) out.push(parsePolicy(doc, source));
+    const kyverno = isMap(doc) && typeof doc.apiVersion === 'string' && doc.apiVersion.startsWith('kyverno.io/');
+    if (kyverno && (doc.kind === 'ClusterPolicy' || doc.kind === 'Policy')) out.push(parsePolicy(doc, source));
   }
   return out;
 }

@@ -120,7 +120,16 @@ test('kind selectors and image references', () => {
   assert.deepEqual(parseKindSelector('apps/v1/Deployment'), { group: 'apps', version: 'v1', kind: 'Deployment', subresource: '' });
   assert.deepEqual(parseKindSelector('v1/Pod'), { group: '*', version: 'v1', kind: 'Pod', subresource: '' });
   assert.deepEqual(parseKindSelector('Pod.status'), { group: '*', version: '*', kind: 'Pod', subresource: 'status' });
-  assert.deepEqual(parseImage('nginx'), { registry: 'docker.io', path: 'nginx', name: 'nginx', tag: 'latest', digest: '', reference: 'docker.io/nginx:latest' });
+  // pkg/utils/image/infos.go: library/ prefix for one-segment paths; reference prefers the digest.
+  assert.deepEqual(parseImage('nginx'), {
+    registry: 'docker.io', path: 'library/nginx', name: 'nginx', tag: 'latest', digest: '',
+    reference: 'docker.io/library/nginx:latest', referenceWithTag: 'docker.io/nginx:latest',
+  });
+  const pinned = parseImage('ghcr.io/org/app:1.2@sha256:abc');
+  assert.equal(pinned.tag, '1.2');
+  assert.equal(pinned.reference, 'ghcr.io/org/app@sha256:abc');
+  assert.equal(parseImage('team/app').registry, 'docker.io');
+  assert.equal(parseImage('localhost/app').registry, 'localhost');
   assert.equal(parseImage('registry.internal:5000/team/app@sha256:ab').registry, 'registry.internal:5000');
 });
 

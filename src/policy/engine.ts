@@ -10,7 +10,7 @@ import { findException, type PolicyException } from './exceptions.ts';
 import { evaluateConditions, ConditionError } from './conditions.ts';
 import { buildContext, setPath, type Operation } from './context.ts';
 import { searchJmes, NotFoundError, JmesError, isObject } from './jmespath.ts';
-import { ruleApplies, resourceName, resourceNamespace } from './match.ts';
+import { ruleApplies, resourceName, resourceNamespace, type UserInfo } from './match.ts';
 import { matchPattern } from './pattern.ts';
 import { evaluatePodSecurity } from './pss.ts';
 import { evaluateCel } from './cel.ts';
@@ -23,6 +23,8 @@ export interface EvaluateOptions {
   namespaceLabels?: Record<string, Record<string, string>>;
   /** Global variables (dotted paths) set in every context. */
   globalValues?: Record<string, unknown>;
+  /** The requester (kyverno test `userinfo`); sets request.userInfo/roles/clusterRoles. */
+  userInfo?: UserInfo;
   /** PolicyExceptions to honour. */
   exceptions?: readonly PolicyException[];
   /** Values per policy, rule and resource, as in a kyverno test values file. */
@@ -224,7 +226,7 @@ function runForEach(rule: Rule, list: readonly ForEach[], resource: Resource, ct
 export function evaluateRule(policy: Policy, rule: Rule, resource: Resource, opts: EvaluateOptions = {}): Outcome | undefined {
   const operation = opts.operation ?? 'CREATE';
   const ns = resource.kind === 'Namespace' ? resourceName(resource) : resourceNamespace(resource);
-  const input = { resource, operation, namespaceLabels: opts.namespaceLabels?.[ns] };
+  const input = { resource, operation, namespaceLabels: opts.namespaceLabels?.[ns], userInfo: opts.userInfo };
   if (!ruleApplies(rule, input)) return undefined;
   if (opts.exceptions?.length) {
     const ex = findException(opts.exceptions, policy, rule, input, buildContext(resource, operation, opts.globalValues));
@@ -237,6 +239,17 @@ export function evaluateRule(policy: Policy, rule: Rule, resource: Resource, opt
   if (!v) return { status: 'skip', message: 'rule has no validate block' };
   const supplied = opts.ruleValues?.(policy.metadata.name, rule.name, resourceName(resource)) ?? {};
   const ctx = buildContext(resource, operation, { ...opts.globalValues, ...supplied });
+  if (opts.userInfo) {
+    const request = ctx.request as Record<string, unknown>;
+    request.userInfo = { username: opts.userInfo.username ?? '', groups: opts.userInfo.groups ?? [] };
+    request.roles = opts.userInfo.roles ?? [];
+    request.clusterRoles = opts.userInfo.clusterRoles ?? [];
+    const sa = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(opts.userInfo.username ?? '');
+    if (sa) {
+      ctx.serviceAccountNamespace = sa[1];
+      ctx.serviceAccountName = sa[2];
+    }
+  }
   const loaded = loadContext(rule.context, ctx, supplied);
   if (loaded) return loaded;
   try {

@@ -34,7 +34,14 @@ const TestFile = z.looseObject({
   resources: z.array(z.string()).default([]),
   variables: z.string().optional(),
   exceptions: z.array(z.string()).optional(),
+  userinfo: z.string().optional(),
   results: z.array(ResultRow).default([]),
+});
+
+const UserInfoFile = z.looseObject({
+  roles: z.array(z.string()).optional(),
+  clusterRoles: z.array(z.string()).optional(),
+  userInfo: z.looseObject({ username: z.string().optional(), groups: z.array(z.string()).optional() }).optional(),
 });
 
 const ValuesFile = z.looseObject({
@@ -126,6 +133,12 @@ export async function runKyvernoTestFile(file: string): Promise<TestFileResult> 
       const base = rule.replace(/^autogen-(cronjob-)?/, '');
       return { ...(p.rules?.find((r) => r.name === base)?.values ?? {}), ...(p.resources?.find((r) => r.name === resource)?.values ?? {}) };
     };
+  }
+  if (t.userinfo) {
+    const uf = within(base, t.userinfo, file);
+    const u = UserInfoFile.safeParse(await readOne(uf));
+    if (!u.success) throw zodMessage(uf, u.error);
+    opts.userInfo = { username: u.data.userInfo?.username, groups: u.data.userInfo?.groups, roles: u.data.roles, clusterRoles: u.data.clusterRoles };
   }
   for (const r of resources) {
     if (r.kind === 'Namespace') {

@@ -139,3 +139,14 @@ test('regex_match uses RE2: Go syntax, linear time on hostile patterns', () => {
   assert.throws(() => searchJmes("regex_match('(?<=a)b', 'ab')", {}), /invalid regular expression/);
   assert.equal(searchJmes("regex_replace_all('([a-z]+)-([0-9]+)', 'app-12', '$2-$1')", {}), '12-app');
 });
+
+test('In-family operators stringify numbers as Go fmt.Sprint does (Appendix A.4)', async () => {
+  const { goFloatG } = await import('../../src/policy/quantity.ts');
+  assert.equal(goFloatG(3), '3');
+  assert.equal(goFloatG(123456), '123456');
+  assert.equal(goFloatG(1234567), '1.234567e+06');
+  assert.equal(goFloatG(1e-5), '1e-05');
+  assert.equal(goFloatG(0.5), '0.5');
+  assert.equal(applyOperator('AnyIn', 1000000, ['1000000']), false, 'fmt.Sprint(1e6) is "1e+06"');
+  assert.equal(applyOperator('AnyIn', 8080, ['8080', '9090']), true);
+});

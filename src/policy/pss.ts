@@ -52,7 +52,8 @@ function podView(r: Resource): PodView | undefined {
   if (r.kind === 'CronJob') {
     const jt = obj(spec.jobTemplate);
     const tpl = obj(obj(jt.spec).template);
-    return isObject(obj(jt.spec).template) ? { metadata: obj(tpl.metadata), spec: obj(tpl.spec) } : undefined;
+    // validate_pss.go getSpec: a CronJob's metadata is the job template's (Appendix A.13).
+    return isObject(obj(jt.spec).template) ? { metadata: obj(jt.metadata), spec: obj(tpl.spec) } : undefined;
   }
   if (isObject(spec.template)) {
     const tpl = obj(spec.template);

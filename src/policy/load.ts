@@ -65,7 +65,7 @@ export function parsePolicy(doc: unknown, source: string): Policy {
     const issue = r.error.issues[0];
     const name = isMap(doc) && isMap(doc.metadata) && typeof doc.metadata.name === 'string' ? ` policy ${doc.metadata.name}:` : '';
     throw new AirlockError('BAD_INPUT', `${source}:${name} field ${formatPath(issue?.path ?? [])}: ${issue?.message ?? 'invalid'}`, {
-      details: r.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`),
+      ...(r.error.issues.length > 1 ? { details: r.error.issues.slice(1).map((i) => `${formatPath(i.path)}: ${i.message}`) } : {}),
     });
   }
   const policy = r.data as Policy;

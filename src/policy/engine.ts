@@ -34,6 +34,28 @@ export interface EvaluateOptions {
 interface Outcome {
   status: RuleStatus;
   message: string;
+  /** The resource a generate rule with `data` would create. */
+  generated?: Resource;
+}
+
+/** A generate rule with `data`: the resource it would create, variables substituted. */
+function runGenerate(rule: Rule, gen: Record<string, unknown>, ctx: Record<string, unknown>): Outcome {
+  let g: Record<string, unknown>;
+  try {
+    g = substituteAll(gen, ctx) as Record<string, unknown>;
+  } catch (e) {
+    return { status: 'error', message: `variable substitution failed: ${errorText(e)}` };
+  }
+  const data = isObject(g.data) ? g.data : {};
+  const meta = isObject(data.metadata) ? data.metadata : {};
+  const generated: Resource = {
+    ...data,
+    apiVersion: String(g.apiVersion ?? ''),
+    kind: String(g.kind ?? ''),
+    metadata: { ...meta, name: String(g.name ?? ''), ...(g.namespace ? { namespace: String(g.namespace) } : {}) },
+  };
+  if (!generated.kind || !(generated.metadata as { name: string }).name) return { status: 'error', message: `rule ${rule.name}: generate needs kind and name` };
+  return { status: 'pass', message: `created resource ${generated.kind}/${g.namespace ? `${String(g.namespace)}/` : ''}${String(g.name)}`, generated };
 }
 
 const CLUSTER_SCOPED = new Set([
@@ -232,11 +254,15 @@ export function evaluateRule(policy: Policy, rule: Rule, resource: Resource, opt
     const ex = findException(opts.exceptions, policy, rule, input, buildContext(resource, operation, opts.globalValues));
     if (ex) return { status: 'skip', message: `rule skipped due to policy exception ${ex.metadata.namespace ? `${ex.metadata.namespace}/` : ''}${ex.metadata.name}` };
   }
-  for (const k of ['mutate', 'generate', 'verifyImages'] as const) {
-    if (rule[k] !== undefined && !rule.validate) return { status: 'skip', message: `${k} rules need a live cluster and are not evaluated offline` };
+  const gen = isObject(rule.generate) ? rule.generate : undefined;
+  const generateFromData = !rule.validate && gen !== undefined && gen.data !== undefined;
+  if (!generateFromData) {
+    for (const k of ['mutate', 'generate', 'verifyImages'] as const) {
+      if (rule[k] !== undefined && !rule.validate) return { status: 'skip', message: `${k} rules need a live cluster and are not evaluated offline` };
+    }
   }
-  const v = rule.validate;
-  if (!v) return { status: 'skip', message: 'rule has no validate block' };
+  const v = rule.validate ?? {};
+  if (!rule.validate && !generateFromData) return { status: 'skip', message: 'rule has no validate block' };
   const supplied = opts.ruleValues?.(policy.metadata.name, rule.name, resourceName(resource)) ?? {};
   const ctx = buildContext(resource, operation, { ...opts.globalValues, ...supplied });
   if (opts.userInfo) {
@@ -257,6 +283,7 @@ export function evaluateRule(policy: Policy, rule: Rule, resource: Resource, opt
   } catch (e) {
     return { status: 'error', message: `failed to evaluate preconditions: ${errorText(e)}` };
   }
+  if (generateFromData && gen) return runGenerate(rule, gen, ctx);
   if (v.manifests !== undefined) return { status: 'skip', message: 'manifest signature verification needs signing material from the cluster; not evaluated offline' };
   if (v.podSecurity) {
     if (operation === 'DELETE') return undefined;
@@ -326,6 +353,7 @@ export function evaluateResource(policies: readonly Policy[], raw: Resource, opt
         ...(category ? { category } : {}),
         ...(severity ? { severity } : {}),
         ...(origin ? { autogen: true } : {}),
+        ...(r.generated ? { generated: r.generated } : {}),
       });
       if (policy.spec.applyRules === 'One' && (r.status === 'pass' || r.status === 'fail')) break;
     }

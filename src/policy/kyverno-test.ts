@@ -27,6 +27,8 @@ const ResultRow = z.looseObject({
   namespace: z.string().optional(),
   result: z.enum(['pass', 'fail', 'skip', 'error', 'warn']),
   operation: z.enum(['CREATE', 'UPDATE', 'DELETE']).optional(),
+  generatedResource: z.string().optional(),
+  patchedResource: z.string().optional(),
 });
 
 const TestFile = z.looseObject({
@@ -92,6 +94,15 @@ async function readOne(file: string): Promise<unknown> {
 function within(base: string, p: string, file: string): string {
   if (p.includes('\0')) throw new AirlockError('BAD_INPUT', `${file}: invalid path "${p}"`);
   return resolve(base, p);
+}
+
+/** Whether every field of expected is in actual with the same value (lists compared whole). */
+function isSubset(expected: unknown, actual: unknown): boolean {
+  if (expected === null || typeof expected !== 'object') return expected === actual;
+  if (Array.isArray(expected)) return Array.isArray(actual) && expected.length === actual.length && expected.every((x, i) => isSubset(x, actual[i]));
+  if (actual === null || typeof actual !== 'object' || Array.isArray(actual)) return false;
+  const a = actual as Record<string, unknown>;
+  return Object.entries(expected).every(([k, v]) => isSubset(v, a[k]));
 }
 
 export async function runKyvernoTestFile(file: string): Promise<TestFileResult> {
@@ -188,8 +199,16 @@ export async function runKyvernoTestFile(file: string): Promise<TestFileResult> 
           continue;
         }
         for (const f of found) {
-          const ok = f.status === row.result;
-          push(f.status, ok, ok ? 'Ok' : `Want ${row.result}, got ${f.status}`);
+          let ok = f.status === row.result;
+          let reason = ok ? 'Ok' : `Want ${row.result}, got ${f.status}`;
+          if (ok && row.generatedResource) {
+            const expected = (await loadResources([within(base, row.generatedResource, file)]))[0];
+            if (!f.generated || !expected || !isSubset(expected, f.generated)) {
+              ok = false;
+              reason = 'Generated resource did not match';
+            }
+          }
+          push(f.status, ok, reason);
         }
       }
     }

@@ -7,10 +7,15 @@
  */
 import { searchJmes, NotFoundError, JmesError, isObject } from './jmespath.ts';
 
-export class SubstitutionError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SubstitutionError';
+/**
+ * A variable that cannot be resolved. Not an Error subclass: policies hit it routinely
+ * (a missing label) and a stack trace per evaluation is the dominant cost.
+ */
+export class SubstitutionError {
+  readonly name = 'SubstitutionError';
+  constructor(readonly message: string) {}
+  toString(): string {
+    return `${this.name}: ${this.message}`;
   }
 }
 

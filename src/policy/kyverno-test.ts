@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { AirlockError } from '../common/errors.ts';
 import { listManifestFiles, loadAdmissionPolicies, loadExceptions, loadPolicies, loadResources, readManifestFile } from './load.ts';
 import { evaluateAdmission } from './admission.ts';
+import { computeRules } from './autogen.ts';
 import { evaluate, normalizeResource, type EvaluateOptions } from './engine.ts';
 import type { Operation } from './context.ts';
 import { resourceName, resourceNamespace } from './match.ts';
@@ -183,10 +184,18 @@ export async function runKyvernoTestFile(file: string): Promise<TestFileResult> 
     const results = resultsFor(row.operation ?? baseOperation);
     const policyName = row.policy.includes('/') ? row.policy.slice(row.policy.indexOf('/') + 1) : row.policy;
     const rules = row.rule === undefined ? undefined : new Set([row.rule, `autogen-${row.rule}`, `autogen-cronjob-${row.rule}`]);
+    // A row naming a policy or rule that was not loaded is a mistake in the test, not an exclusion.
+    const known = policies.find((p) => p.metadata.name === policyName);
+    const knownAdmission = admission.some((p) => p.metadata.name === policyName);
+    const missing = !known && !knownAdmission ? 'Policy not found' : known && row.rule !== undefined && !computeRules(known).some((r) => r.rule.name === row.rule) ? 'Rule not found' : undefined;
     for (const sel of selected) {
       const push = (got: string, ok: boolean, reason: string): void => {
         rows.push({ id: rows.length + 1, policy: row.policy, rule: row.rule ?? '', resource: `${row.kind ? `${row.kind}/` : ''}${sel.label}`, want: row.result, got, ok, reason });
       };
+      if (missing) {
+        push('', false, missing);
+        continue;
+      }
       if (sel.matches.length === 0) {
         push('', false, 'Not found');
         continue;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { AirlockError } from '../common/errors.ts';
-import { evaluate, loadPolicies, loadResources, policyReports, resultsTable, runKyvernoTests, summary, testTable } from '../policy/index.ts';
+import { evaluate, evaluateAdmission, loadAdmissionPolicies, loadExceptions, loadPolicies, loadResources, policyReports, resultsTable, runKyvernoTests, summary, testTable } from '../policy/index.ts';
 import { printJson, printLines } from './output.ts';
 
 export function registerPolicyCommands(program: Command): void {
@@ -33,14 +33,16 @@ export function registerPolicyCommands(program: Command): void {
       const format = opts.json ? 'json' : opts.format;
       if (!['table', 'json', 'policyreport'].includes(format)) throw new AirlockError('USAGE', `--format: unknown format "${format}" (table, json, policyreport)`);
       const policies = await loadPolicies(opts.policies);
-      if (policies.length === 0) throw new AirlockError('BAD_INPUT', `${opts.policies.join(', ')}: no Kyverno policies found`);
+      const admission = await loadAdmissionPolicies(opts.policies);
+      if (policies.length === 0 && admission.length === 0) throw new AirlockError('BAD_INPUT', `${opts.policies.join(', ')}: no Kyverno or admission policies found`);
       const resources = await loadResources(targets);
       const namespaceLabels: Record<string, Record<string, string>> = {};
       for (const r of resources) {
         const meta = r.metadata as { name?: string; labels?: Record<string, string> };
         if (r.kind === 'Namespace' && meta.name) namespaceLabels[meta.name] = meta.labels ?? {};
       }
-      const results = evaluate(policies, resources, { namespaceLabels });
+      const exceptions = await loadExceptions(opts.policies);
+      const results = [...evaluate(policies, resources, { namespaceLabels, exceptions }), ...evaluateAdmission(admission, resources, { namespaceLabels })];
       const s = summary(results);
       if (format === 'json') printJson({ results, summary: s });
       else if (format === 'policyreport') printJson({ apiVersion: 'v1', kind: 'List', items: policyReports(results) });

@@ -5,7 +5,7 @@
  * `paramKind`/`paramRef` need cluster objects and give an explicit skip.
  * Integers become CEL ints (bigint) and maps CEL maps, as the Kubernetes CEL bindings do.
  */
-import { run, isCelError } from '@bufbuild/cel';
+import { celEnv, celError, isCelError, parse, plan } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
 import { isObject } from './jmespath.ts';
 import type { Resource, RuleStatus } from './types.ts';
@@ -27,14 +27,31 @@ function toCel(v: unknown, depth = 0): unknown {
 
 type Outcome = { status: RuleStatus; message: string };
 
+type Program = (bindings: Record<string, unknown>) => unknown;
+const env = celEnv({ funcs: strings });
+const programs = new Map<string, Program>();
+
+/** Parses and plans an expression once; later evaluations reuse the plan. */
+function compile(expr: string): Program {
+  let p = programs.get(expr);
+  if (!p) {
+    if (expr.length > 10_000) throw new Error(`CEL expression of ${expr.length} characters exceeds the limit of 10000`);
+    // The bindings are the plain Maps, arrays and scalars built by toCel, which are CelInput at run time.
+    p = plan(env, parse(expr)) as unknown as Program;
+    if (programs.size > 5000) programs.clear();
+    programs.set(expr, p);
+  }
+  return p;
+}
+
 function evalExpr(expr: string, vars: Record<string, unknown>): { ok: true; value: unknown } | { ok: false; error: string } {
   try {
-    // The CelInput type is a union the plain Maps and arrays built by toCel satisfy at run time.
-    const value = run(expr, vars as Parameters<typeof run>[1], { funcs: strings });
+    const value = compile(expr)(vars);
     if (isCelError(value)) return { ok: false, error: value.message };
     return { ok: true, value };
   } catch (e) {
-    return { ok: false, error: (e as Error).message.split('\n')[0] ?? String(e) };
+    const err = celError(e);
+    return { ok: false, error: err.message.split('\n')[0] ?? String(e) };
   }
 }
 

@@ -16,11 +16,22 @@ export interface ImageInfo {
   tag: string;
   digest: string;
   reference: string;
+  referenceWithTag: string;
 }
 
-/** Parses an image reference with Kyverno's defaults (registry docker.io, tag latest). */
+/**
+ * Parses an image reference as Kyverno does (`pkg/utils/image/infos.go`): the default
+ * registry docker.io is added when the first segment is not a host, tag `latest` when
+ * neither tag nor digest is given, a one-segment path becomes `library/<name>`, and
+ * `reference` prefers the digest.
+ */
 export function parseImage(image: string): ImageInfo {
-  let rest = image;
+  const slash = image.indexOf('/');
+  const first = slash < 0 ? '' : image.slice(0, slash);
+  const full = slash < 0 || (!/[.:]/.test(first) && first !== 'localhost' && first.toLowerCase() === first) ? `docker.io/${image}` : image;
+  const cut = full.indexOf('/');
+  const registry = full.slice(0, cut);
+  let rest = full.slice(cut + 1);
   let digest = '';
   const at = rest.indexOf('@');
   if (at >= 0) {
@@ -28,26 +39,18 @@ export function parseImage(image: string): ImageInfo {
     rest = rest.slice(0, at);
   }
   let tag = '';
-  const lastSlash = rest.lastIndexOf('/');
   const colon = rest.lastIndexOf(':');
-  if (colon > lastSlash) {
+  if (colon > rest.lastIndexOf('/')) {
     tag = rest.slice(colon + 1);
     rest = rest.slice(0, colon);
   }
-  let registry = 'docker.io';
   let path = rest;
-  const slash = rest.indexOf('/');
-  if (slash > 0) {
-    const first = rest.slice(0, slash);
-    if (first.includes('.') || first.includes(':') || first === 'localhost') {
-      registry = first;
-      path = rest.slice(slash + 1);
-    }
-  }
-  if (!tag && !digest) tag = 'latest';
   const name = path.slice(path.lastIndexOf('/') + 1);
-  const reference = `${registry}/${path}${tag ? `:${tag}` : ''}${digest ? `@${digest}` : ''}`;
-  return { registry, path, name, tag, digest, reference };
+  if (!digest && !tag) tag = 'latest';
+  const referenceWithTag = `${registry}/${path}:${tag}`;
+  if (!path.includes('/')) path = `library/${path}`;
+  const reference = digest ? `${registry}/${path}@${digest}` : `${registry}/${path}:${tag}`;
+  return { registry, path, name, tag, digest, reference, referenceWithTag };
 }
 
 const get = (v: unknown, ...keys: string[]): unknown => {

@@ -6,10 +6,11 @@
  * foreach. Anything that needs a live cluster gives an explicit skip with the reason.
  */
 import { computeRules } from './autogen.ts';
+import { findException, type PolicyException } from './exceptions.ts';
 import { evaluateConditions, ConditionError } from './conditions.ts';
 import { buildContext, setPath, type Operation } from './context.ts';
 import { searchJmes, NotFoundError, JmesError, isObject } from './jmespath.ts';
-import { ruleApplies, resourceGVK, resourceName, resourceNamespace } from './match.ts';
+import { ruleApplies, resourceName, resourceNamespace, type UserInfo } from './match.ts';
 import { matchPattern } from './pattern.ts';
 import { evaluatePodSecurity } from './pss.ts';
 import { evaluateCel } from './cel.ts';
@@ -22,6 +23,10 @@ export interface EvaluateOptions {
   namespaceLabels?: Record<string, Record<string, string>>;
   /** Global variables (dotted paths) set in every context. */
   globalValues?: Record<string, unknown>;
+  /** The requester (kyverno test `userinfo`); sets request.userInfo/roles/clusterRoles. */
+  userInfo?: UserInfo;
+  /** PolicyExceptions to honour. */
+  exceptions?: readonly PolicyException[];
   /** Values per policy, rule and resource, as in a kyverno test values file. */
   ruleValues?: (policy: string, rule: string, resource: string) => Record<string, unknown> | undefined;
 }
@@ -29,6 +34,28 @@ export interface EvaluateOptions {
 interface Outcome {
   status: RuleStatus;
   message: string;
+  /** The resource a generate rule with `data` would create. */
+  generated?: Resource;
+}
+
+/** A generate rule with `data`: the resource it would create, variables substituted. */
+function runGenerate(rule: Rule, gen: Record<string, unknown>, ctx: Record<string, unknown>): Outcome {
+  let g: Record<string, unknown>;
+  try {
+    g = substituteAll(gen, ctx) as Record<string, unknown>;
+  } catch (e) {
+    return { status: 'error', message: `variable substitution failed: ${errorText(e)}` };
+  }
+  const data = isObject(g.data) ? g.data : {};
+  const meta = isObject(data.metadata) ? data.metadata : {};
+  const generated: Resource = {
+    ...data,
+    apiVersion: String(g.apiVersion ?? ''),
+    kind: String(g.kind ?? ''),
+    metadata: { ...meta, name: String(g.name ?? ''), ...(g.namespace ? { namespace: String(g.namespace) } : {}) },
+  };
+  if (!generated.kind || !(generated.metadata as { name: string }).name) return { status: 'error', message: `rule ${rule.name}: generate needs kind and name` };
+  return { status: 'pass', message: `created resource ${generated.kind}/${g.namespace ? `${String(g.namespace)}/` : ''}${String(g.name)}`, generated };
 }
 
 const CLUSTER_SCOPED = new Set([
@@ -221,14 +248,34 @@ function runForEach(rule: Rule, list: readonly ForEach[], resource: Resource, ct
 export function evaluateRule(policy: Policy, rule: Rule, resource: Resource, opts: EvaluateOptions = {}): Outcome | undefined {
   const operation = opts.operation ?? 'CREATE';
   const ns = resource.kind === 'Namespace' ? resourceName(resource) : resourceNamespace(resource);
-  if (!ruleApplies(rule, { resource, operation, namespaceLabels: opts.namespaceLabels?.[ns] })) return undefined;
-  for (const k of ['mutate', 'generate', 'verifyImages'] as const) {
-    if (rule[k] !== undefined && !rule.validate) return { status: 'skip', message: `${k} rules need a live cluster and are not evaluated offline` };
+  const input = { resource, operation, namespaceLabels: opts.namespaceLabels?.[ns], userInfo: opts.userInfo };
+  if (!ruleApplies(rule, input)) return undefined;
+  if (opts.exceptions?.length) {
+    const ex = findException(opts.exceptions, policy, rule, input, buildContext(resource, operation, opts.globalValues));
+    if (ex) return { status: 'skip', message: `rule skipped due to policy exception ${ex.metadata.namespace ? `${ex.metadata.namespace}/` : ''}${ex.metadata.name}` };
   }
-  const v = rule.validate;
-  if (!v) return { status: 'skip', message: 'rule has no validate block' };
+  const gen = isObject(rule.generate) ? rule.generate : undefined;
+  const generateFromData = !rule.validate && gen !== undefined && gen.data !== undefined;
+  if (!generateFromData) {
+    for (const k of ['mutate', 'generate', 'verifyImages'] as const) {
+      if (rule[k] !== undefined && !rule.validate) return { status: 'skip', message: `${k} rules need a live cluster and are not evaluated offline` };
+    }
+  }
+  const v = rule.validate ?? {};
+  if (!rule.validate && !generateFromData) return { status: 'skip', message: 'rule has no validate block' };
   const supplied = opts.ruleValues?.(policy.metadata.name, rule.name, resourceName(resource)) ?? {};
   const ctx = buildContext(resource, operation, { ...opts.globalValues, ...supplied });
+  if (opts.userInfo) {
+    const request = ctx.request as Record<string, unknown>;
+    request.userInfo = { username: opts.userInfo.username ?? '', groups: opts.userInfo.groups ?? [] };
+    request.roles = opts.userInfo.roles ?? [];
+    request.clusterRoles = opts.userInfo.clusterRoles ?? [];
+    const sa = /^system:serviceaccount:([^:]+):([^:]+)$/.exec(opts.userInfo.username ?? '');
+    if (sa) {
+      ctx.serviceAccountNamespace = sa[1];
+      ctx.serviceAccountName = sa[2];
+    }
+  }
   const loaded = loadContext(rule.context, ctx, supplied);
   if (loaded) return loaded;
   try {
@@ -236,19 +283,40 @@ export function evaluateRule(policy: Policy, rule: Rule, resource: Resource, opt
   } catch (e) {
     return { status: 'error', message: `failed to evaluate preconditions: ${errorText(e)}` };
   }
+  if (generateFromData && gen) return runGenerate(rule, gen, ctx);
   if (v.manifests !== undefined) return { status: 'skip', message: 'manifest signature verification needs signing material from the cluster; not evaluated offline' };
   if (v.podSecurity) {
     if (operation === 'DELETE') return undefined;
     return evaluatePodSecurity(rule.name, v.podSecurity, resource);
   }
   if (v.cel !== undefined) return evaluateCel(rule.name, v.cel, resource, ctx, ns);
-  if (v.deny) return runDeny(rule, v.deny.conditions, ctx);
-  if (v.pattern !== undefined || v.anyPattern) {
-    if (operation === 'DELETE') return undefined;
-    return v.pattern !== undefined ? runPattern(rule, v.pattern, resource, ctx) : runAnyPattern(rule, v.anyPattern ?? [], resource, ctx);
+  if (!v.deny && v.pattern === undefined && !v.anyPattern && !v.foreach) return { status: 'skip', message: 'validate block has no supported check' };
+  if (operation === 'DELETE' && !v.deny && (v.pattern !== undefined || v.anyPattern)) return undefined;
+  const out = runValidate(rule, resource, ctx, supplied);
+  // allowExistingViolations (default true) with Enforce: an UPDATE whose old object fails
+  // too is skipped (validate_resource.go validate, Appendix A.18).
+  const oldObject = (ctx.request as { oldObject?: unknown }).oldObject;
+  if (out?.status === 'fail' && operation === 'UPDATE' && isObject(oldObject) && isEnforce(policy, rule) && rule.validate?.allowExistingViolations !== false) {
+    const oldCtx = { ...ctx, request: { ...(ctx.request as object), object: oldObject } };
+    if (runValidate(rule, oldObject, oldCtx, supplied)?.status === 'fail') {
+      return { status: 'skip', message: 'skipping modified resource as validation results have not changed' };
+    }
   }
+  return out;
+}
+
+function isEnforce(policy: Policy, rule: Rule): boolean {
+  const action = rule.validate?.failureAction ?? policy.spec.validationFailureAction ?? 'Audit';
+  return action.toLowerCase() === 'enforce';
+}
+
+function runValidate(rule: Rule, resource: Resource, ctx: Record<string, unknown>, supplied: Record<string, unknown>): Outcome | undefined {
+  const v = rule.validate ?? {};
+  if (v.deny) return runDeny(rule, v.deny.conditions, ctx);
+  if (v.pattern !== undefined) return runPattern(rule, v.pattern, resource, ctx);
+  if (v.anyPattern) return runAnyPattern(rule, v.anyPattern, resource, ctx);
   if (v.foreach) return runForEach(rule, v.foreach, resource, ctx, 0, supplied);
-  return { status: 'skip', message: 'validate block has no supported check' };
+  return undefined;
 }
 
 function policyApplies(policy: Policy, resource: Resource): boolean {
@@ -268,9 +336,10 @@ export function evaluateResource(policies: readonly Policy[], raw: Resource, opt
   const out: RuleResult[] = [];
   const resource = normalizeResource(raw);
   const ref = resourceRef(resource);
-  resourceGVK(resource);
   for (const policy of policies) {
     if (!policyApplies(policy, resource)) continue;
+    const category = policy.metadata.annotations?.['policies.kyverno.io/category'];
+    const severity = policy.metadata.annotations?.['policies.kyverno.io/severity'];
     for (const { rule, origin } of computeRules(policy)) {
       const r = evaluateRule(policy, rule, resource, opts);
       if (!r) continue;
@@ -278,10 +347,13 @@ export function evaluateResource(policies: readonly Policy[], raw: Resource, opt
         policy: policy.metadata.name,
         ...(policy.kind === 'Policy' ? { policyNamespace: policy.metadata.namespace ?? 'default' } : {}),
         rule: rule.name,
-        status: r.status,
+        status: r.status === 'fail' && policy.metadata.annotations?.['policies.kyverno.io/scored'] === 'false' ? 'warn' : r.status,
         message: r.message,
         resource: ref,
+        ...(category ? { category } : {}),
+        ...(severity ? { severity } : {}),
         ...(origin ? { autogen: true } : {}),
+        ...(r.generated ? { generated: r.generated } : {}),
       });
       if (policy.spec.applyRules === 'One' && (r.status === 'pass' || r.status === 'fail')) break;
     }

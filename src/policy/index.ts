@@ -1,9 +1,11 @@
 /** The policy module's public API. */
-export { loadPolicies, loadResources, parsePolicy, parsePolicyDocuments, parseResourceDocuments, parseManifestBytes, LIMITS } from './load.ts';
+export { loadPolicies, loadAdmissionPolicies, loadExceptions, loadResources, parsePolicy, parsePolicyDocuments, parseResourceDocuments, parseManifestBytes, LIMITS } from './load.ts';
 export { evaluate, evaluateResource, evaluateRule, normalizeResource, type EvaluateOptions } from './engine.ts';
 export { runKyvernoTests, runKyvernoTestFile, type TestFileResult, type TestRow } from './kyverno-test.ts';
 export { policyReports, resultsTable, testTable, summary } from './report.ts';
 export { computeRules, autogenControllers, AUTOGEN_ANNOTATION } from './autogen.ts';
+export { evaluateAdmission, evaluateAdmissionPolicy, type AdmissionPolicy } from './admission.ts';
+export { type PolicyException } from './exceptions.ts';
 export type { Policy, Resource, RuleResult, RuleStatus } from './types.ts';
 
 /**

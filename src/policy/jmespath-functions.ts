@@ -5,6 +5,7 @@
  * offered; calling them is an error, as an unknown function is in Kyverno.
  */
 import { createHash } from 'node:crypto';
+import { RE2JS } from '@bufbuild/re2';
 import { parse as parseYamlText } from 'yaml';
 import { isObject, deepEqual, JmesError, type Node } from './jmespath.ts';
 import { parseDuration, parseQuantity } from './quantity.ts';
@@ -111,10 +112,24 @@ function toTime(name: string, v: unknown, i: number): Date {
 }
 const rfc3339 = (d: Date): string => d.toISOString().replace(/\.000Z$/, 'Z');
 
-function safeRegex(name: string, pattern: string): RegExp {
-  if (pattern.length > 1000) throw new JmesError(`${name}: regular expression too long`);
+/** Compiles with RE2 (Go's regexp syntax, linear time), as Kyverno does. */
+function re2(name: string, pattern: string): RE2JS {
+  if (pattern.length > 4096) throw new JmesError(`${name}: regular expression too long`);
   try {
-    return new RegExp(pattern.replace(/^\(\?i\)/, ''), pattern.startsWith('(?i)') ? 'i' : '');
+    return RE2JS.compile(pattern);
+  } catch (e) {
+    throw new JmesError(`${name}: invalid regular expression: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * For replacements: the pattern must be valid RE2 (so no backreferences or lookaround,
+ * as in Go); the replacement itself uses the JavaScript engine, which RE2JS lacks.
+ */
+function safeRegex(name: string, pattern: string): RegExp {
+  re2(name, pattern);
+  try {
+    return new RegExp(pattern.replace(/^\(\?i\)/, ''), pattern.startsWith('(?i)') ? 'iu' : 'u');
   } catch (e) {
     throw new JmesError(`${name}: invalid regular expression: ${(e as Error).message}`);
   }
@@ -260,7 +275,7 @@ const FUNCTIONS: Record<string, Fn> = {
   },
   regex_match: (a) => {
     arity('regex_match', a, 2);
-    const re = safeRegex('regex_match', str('regex_match', a[0], 0));
+    const re = re2('regex_match', str('regex_match', a[0], 0));
     const v = typeof a[1] === 'number' ? String(a[1]) : str('regex_match', a[1], 1);
     return re.test(v);
   },

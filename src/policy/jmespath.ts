@@ -42,15 +42,19 @@ export interface Node {
 const jmespath = jmespathModule as unknown as { compile: (expression: string) => unknown };
 
 const MAX_DEPTH = 200;
+const MAX_EXPRESSION = 10_000;
 const cache = new Map<string, Node>();
 
 export function compileJmes(expression: string): Node {
   let node = cache.get(expression);
   if (node) return node;
+  if (expression.length > MAX_EXPRESSION) throw new JmesError(`JMESPath expression of ${expression.length} characters exceeds the limit of ${MAX_EXPRESSION}`);
   try {
     node = jmespath.compile(expression) as unknown as Node;
   } catch (e) {
-    throw new JmesError(`invalid JMESPath expression "${expression}": ${(e as Error).message}`);
+    // A RangeError here is the parser's recursion running out of stack on hostile nesting.
+    const why = e instanceof RangeError ? 'nested too deeply' : (e as Error).message;
+    throw new JmesError(`invalid JMESPath expression "${expression.slice(0, 200)}": ${why}`);
   }
   if (cache.size > 5000) cache.clear();
   cache.set(expression, node);

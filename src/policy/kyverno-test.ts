@@ -8,7 +8,9 @@
 import { dirname, resolve, basename } from 'node:path';
 import { z } from 'zod';
 import { AirlockError } from '../common/errors.ts';
-import { listManifestFiles, loadPolicies, loadResources, readManifestFile } from './load.ts';
+import { listManifestFiles, loadAdmissionPolicies, loadExceptions, loadPolicies, loadResources, readManifestFile } from './load.ts';
+import { evaluateAdmission } from './admission.ts';
+import { computeRules } from './autogen.ts';
 import { evaluate, normalizeResource, type EvaluateOptions } from './engine.ts';
 import type { Operation } from './context.ts';
 import { resourceName, resourceNamespace } from './match.ts';
@@ -18,20 +20,31 @@ export const TEST_FILE_NAMES = ['kyverno-test.yaml', 'kyverno-test.yml'];
 
 const ResultRow = z.looseObject({
   policy: z.string(),
-  rule: z.string(),
+  rule: z.string().optional(),
+  isValidatingAdmissionPolicy: z.boolean().optional(),
   resources: z.array(z.string()).optional(),
   resource: z.string().optional(),
   kind: z.string().optional(),
   namespace: z.string().optional(),
   result: z.enum(['pass', 'fail', 'skip', 'error', 'warn']),
   operation: z.enum(['CREATE', 'UPDATE', 'DELETE']).optional(),
+  generatedResource: z.string().optional(),
+  patchedResource: z.string().optional(),
 });
 
 const TestFile = z.looseObject({
   policies: z.array(z.string()).min(1),
   resources: z.array(z.string()).default([]),
   variables: z.string().optional(),
+  exceptions: z.array(z.string()).optional(),
+  userinfo: z.string().optional(),
   results: z.array(ResultRow).default([]),
+});
+
+const UserInfoFile = z.looseObject({
+  roles: z.array(z.string()).optional(),
+  clusterRoles: z.array(z.string()).optional(),
+  userInfo: z.looseObject({ username: z.string().optional(), groups: z.array(z.string()).optional() }).optional(),
 });
 
 const ValuesFile = z.looseObject({
@@ -78,10 +91,22 @@ async function readOne(file: string): Promise<unknown> {
   return docs[0];
 }
 
-/** Rejects a path in a test file that leaves the test's folder tree by `..` beyond the root. */
+/**
+ * Resolves a path named in a test file against the test file's folder, as Kyverno does
+ * (tests commonly name `../policy.yaml`). Reading stays bounded by the manifest limits.
+ */
 function within(base: string, p: string, file: string): string {
   if (p.includes('\0')) throw new AirlockError('BAD_INPUT', `${file}: invalid path "${p}"`);
   return resolve(base, p);
+}
+
+/** Whether every field of expected is in actual with the same value (lists compared whole). */
+function isSubset(expected: unknown, actual: unknown): boolean {
+  if (expected === null || typeof expected !== 'object') return expected === actual;
+  if (Array.isArray(expected)) return Array.isArray(actual) && expected.length === actual.length && expected.every((x, i) => isSubset(x, actual[i]));
+  if (actual === null || typeof actual !== 'object' || Array.isArray(actual)) return false;
+  const a = actual as Record<string, unknown>;
+  return Object.entries(expected).every(([k, v]) => isSubset(v, a[k]));
 }
 
 export async function runKyvernoTestFile(file: string): Promise<TestFileResult> {
@@ -91,9 +116,22 @@ export async function runKyvernoTestFile(file: string): Promise<TestFileResult> 
   const t = parsed.data;
   const meta = (t as { metadata?: { name?: unknown }; name?: unknown }).metadata;
   const name = String(meta?.name ?? (t as { name?: unknown }).name ?? basename(base));
-  const policies: Policy[] = await loadPolicies(t.policies.map((p) => within(base, p, file)));
-  const resources: Resource[] = (await loadResources(t.resources.map((p) => within(base, p, file)))).map(normalizeResource);
-  const opts: EvaluateOptions = {};
+  const policyPaths = t.policies.map((p) => within(base, p, file));
+  const policies: Policy[] = await loadPolicies(policyPaths);
+  const admission = await loadAdmissionPolicies(policyPaths);
+  // As the Kyverno CLI: namespaced resources default to "default", duplicates are dropped.
+  const seen = new Set<string>();
+  const resources: Resource[] = (await loadResources(t.resources.map((p) => within(base, p, file))))
+    .map(normalizeResource)
+    .filter((r) => {
+      const key = `${String(r.apiVersion)}/${String(r.kind)}/${resourceNamespace(r)}/${resourceName(r)}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+  const opts: EvaluateOptions = {
+    exceptions: [...(await loadExceptions(policyPaths)), ...(t.exceptions ? await loadExceptions(t.exceptions.map((p) => within(base, p, file))) : [])],
+  };
   let globalValues: Record<string, unknown> = {};
   if (t.variables) {
     const vf = within(base, t.variables, file);
@@ -111,6 +149,12 @@ export async function runKyvernoTestFile(file: string): Promise<TestFileResult> 
       return { ...(p.rules?.find((r) => r.name === base)?.values ?? {}), ...(p.resources?.find((r) => r.name === resource)?.values ?? {}) };
     };
   }
+  if (t.userinfo) {
+    const uf = within(base, t.userinfo, file);
+    const u = UserInfoFile.safeParse(await readOne(uf));
+    if (!u.success) throw zodMessage(uf, u.error);
+    opts.userInfo = { username: u.data.userInfo?.username, groups: u.data.userInfo?.groups, roles: u.data.roles, clusterRoles: u.data.clusterRoles };
+  }
   for (const r of resources) {
     if (r.kind === 'Namespace') {
       const labels = (r.metadata as { labels?: Record<string, string> }).labels ?? {};
@@ -126,7 +170,7 @@ export async function runKyvernoTestFile(file: string): Promise<TestFileResult> 
   const resultsFor = (operation: Operation): RuleResult[] => {
     let r = cache.get(operation);
     if (!r) {
-      r = evaluate(policies, resources, { ...opts, operation });
+      r = [...evaluate(policies, resources, { ...opts, operation }), ...evaluateAdmission(admission, resources, { operation, namespaceLabels: opts.namespaceLabels })];
       cache.set(operation, r);
     }
     return r;
@@ -139,11 +183,19 @@ export async function runKyvernoTestFile(file: string): Promise<TestFileResult> 
       : resources.map((r) => ({ label: resourceName(r), matches: [r] }));
     const results = resultsFor(row.operation ?? baseOperation);
     const policyName = row.policy.includes('/') ? row.policy.slice(row.policy.indexOf('/') + 1) : row.policy;
-    const rules = new Set([row.rule, `autogen-${row.rule}`, `autogen-cronjob-${row.rule}`]);
+    const rules = row.rule === undefined ? undefined : new Set([row.rule, `autogen-${row.rule}`, `autogen-cronjob-${row.rule}`]);
+    // A row naming a policy or rule that was not loaded is a mistake in the test, not an exclusion.
+    const known = policies.find((p) => p.metadata.name === policyName);
+    const knownAdmission = admission.some((p) => p.metadata.name === policyName);
+    const missing = !known && !knownAdmission ? 'Policy not found' : known && row.rule !== undefined && !computeRules(known).some((r) => r.rule.name === row.rule) ? 'Rule not found' : undefined;
     for (const sel of selected) {
       const push = (got: string, ok: boolean, reason: string): void => {
-        rows.push({ id: rows.length + 1, policy: row.policy, rule: row.rule, resource: `${row.kind ? `${row.kind}/` : ''}${sel.label}`, want: row.result, got, ok, reason });
+        rows.push({ id: rows.length + 1, policy: row.policy, rule: row.rule ?? '', resource: `${row.kind ? `${row.kind}/` : ''}${sel.label}`, want: row.result, got, ok, reason });
       };
+      if (missing) {
+        push('', false, missing);
+        continue;
+      }
       if (sel.matches.length === 0) {
         push('', false, 'Not found');
         continue;
@@ -152,15 +204,23 @@ export async function runKyvernoTestFile(file: string): Promise<TestFileResult> 
         const name = resourceName(res);
         const ns = resourceNamespace(res);
         const found = results.filter(
-          (r) => r.policy === policyName && rules.has(r.rule) && r.resource.name === name && (r.resource.namespace ?? '') === ns && (!row.kind || r.resource.kind === row.kind || names.length > 0),
+          (r) => r.policy === policyName && (rules === undefined || rules.has(r.rule)) && r.resource.name === name && (r.resource.namespace ?? '') === ns && r.resource.kind === res.kind,
         );
         if (found.length === 0) {
           push('', true, 'Excluded');
           continue;
         }
         for (const f of found) {
-          const ok = f.status === row.result;
-          push(f.status, ok, ok ? 'Ok' : `Want ${row.result}, got ${f.status}`);
+          let ok = f.status === row.result;
+          let reason = ok ? 'Ok' : `Want ${row.result}, got ${f.status}`;
+          if (ok && row.generatedResource) {
+            const expected = (await loadResources([within(base, row.generatedResource, file)]))[0];
+            if (!f.generated || !expected || !isSubset(expected, f.generated)) {
+              ok = false;
+              reason = 'Generated resource did not match';
+            }
+          }
+          push(f.status, ok, reason);
         }
       }
     }

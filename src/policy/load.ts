@@ -11,6 +11,8 @@ import { parseYamlAll } from '../common/yaml.ts';
 import { parseJsonStrict } from '../common/json.ts';
 import { readFileBounded } from '../common/fsx.ts';
 import { PolicySchema, type Policy, type Resource } from './types.ts';
+import { joinBindings, parseAdmissionDocuments, type AdmissionPolicy } from './admission.ts';
+import { parseExceptionDocuments, type PolicyException } from './exceptions.ts';
 
 export const LIMITS = {
   maxFileBytes: 16 * 1024 * 1024,
@@ -63,7 +65,7 @@ export function parsePolicy(doc: unknown, source: string): Policy {
     const issue = r.error.issues[0];
     const name = isMap(doc) && isMap(doc.metadata) && typeof doc.metadata.name === 'string' ? ` policy ${doc.metadata.name}:` : '';
     throw new AirlockError('BAD_INPUT', `${source}:${name} field ${formatPath(issue?.path ?? [])}: ${issue?.message ?? 'invalid'}`, {
-      details: r.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`),
+      ...(r.error.issues.length > 1 ? { details: r.error.issues.slice(1).map((i) => `${formatPath(i.path)}: ${i.message}`) } : {}),
     });
   }
   const policy = r.data as Policy;
@@ -80,7 +82,8 @@ export function parsePolicy(doc: unknown, source: string): Policy {
 export function parsePolicyDocuments(docs: readonly unknown[], source: string): Policy[] {
   const out: Policy[] = [];
   for (const doc of docs) {
-    if (isMap(doc) && (doc.kind === 'ClusterPolicy' || doc.kind === 'Policy')) out.push(parsePolicy(doc, source));
+    const kyverno = isMap(doc) && typeof doc.apiVersion === 'string' && doc.apiVersion.startsWith('kyverno.io/');
+    if (kyverno && (doc.kind === 'ClusterPolicy' || doc.kind === 'Policy')) out.push(parsePolicy(doc, source));
   }
   return out;
 }
@@ -154,12 +157,33 @@ export async function loadPolicies(paths: readonly string[]): Promise<Policy[]> 
   return out;
 }
 
+/** Loads every ValidatingAdmissionPolicy (with its bindings) and ValidatingPolicy under the paths. */
+export async function loadAdmissionPolicies(paths: readonly string[]): Promise<AdmissionPolicy[]> {
+  const policies: AdmissionPolicy[] = [];
+  const bindings: Parameters<typeof joinBindings>[1][number][] = [];
+  for (const f of await listManifestFiles(paths)) {
+    const r = parseAdmissionDocuments(await readManifestFile(f), f);
+    policies.push(...r.policies);
+    bindings.push(...r.bindings);
+  }
+  return joinBindings(policies, bindings);
+}
+
+/** Loads every PolicyException under the paths. */
+export async function loadExceptions(paths: readonly string[]): Promise<PolicyException[]> {
+  const out: PolicyException[] = [];
+  for (const f of await listManifestFiles(paths)) out.push(...parseExceptionDocuments(await readManifestFile(f), f));
+  return out;
+}
+
+const POLICY_KINDS = new Set(['PolicyException', 'ClusterPolicy', 'Policy', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'ValidatingPolicy', 'Test', 'Values']);
+
 /** Loads every resource under the paths (policies and kyverno test files are left out). */
 export async function loadResources(paths: readonly string[]): Promise<Resource[]> {
   const out: Resource[] = [];
   for (const f of await listManifestFiles(paths)) {
     const docs = (await readManifestFile(f)).filter(
-      (d) => !(isMap(d) && ((d.kind === 'ClusterPolicy' || d.kind === 'Policy') && d.apiVersion === 'kyverno.io/v1' || d.kind === 'Test')),
+      (d) => !(isMap(d) && typeof d.kind === 'string' && POLICY_KINDS.has(d.kind) && typeof d.apiVersion === 'string' && /(kyverno\.io|admissionregistration\.k8s\.io)\//.test(d.apiVersion)),
     );
     out.push(...parseResourceDocuments(docs, f));
   }

@@ -8,8 +8,18 @@
 import { wildcardMatch } from './wildcard.ts';
 import type { LabelSelector, MatchBlock, Resource, ResourceDescription, ResourceFilter, Rule } from './types.ts';
 
+/** The requester, from a kyverno test `userinfo` file (RequestInfo). */
+export interface UserInfo {
+  username?: string;
+  groups?: string[];
+  roles?: string[];
+  clusterRoles?: string[];
+}
+
 export interface MatchInput {
   resource: Resource;
+  /** When absent, user fields are ignored in match and keep an exclude from firing (as in the CLI). */
+  userInfo?: UserInfo;
   operation: 'CREATE' | 'UPDATE' | 'DELETE' | 'CONNECT';
   /** Labels of the resource's namespace, when known. */
   namespaceLabels?: Record<string, string>;
@@ -163,15 +173,43 @@ export function descriptionMatches(d: ResourceDescription, input: MatchInput): b
 const hasUserInfo = (f: { subjects?: unknown[]; roles?: string[]; clusterRoles?: string[] }): boolean =>
   Boolean(f.subjects?.length || f.roles?.length || f.clusterRoles?.length);
 
+function subjectMatches(subject: unknown, u: UserInfo): boolean {
+  if (typeof subject !== 'object' || subject === null) return false;
+  const { kind, name, namespace } = subject as { kind?: string; name?: string; namespace?: string };
+  if (!name) return false;
+  switch (kind) {
+    case 'User':
+      return wildcardMatch(name, u.username ?? '');
+    case 'Group':
+      return (u.groups ?? []).some((g) => wildcardMatch(name, g));
+    case 'ServiceAccount':
+      return u.username === `system:serviceaccount:${namespace ?? ''}:${name}`;
+    default:
+      return false;
+  }
+}
+
+/** Every user field set in the filter must hold (pkg/utils/match). */
+function userMatches(f: ResourceFilter, u: UserInfo): boolean {
+  if (f.roles?.length && !f.roles.some((r) => (u.roles ?? []).includes(r))) return false;
+  if (f.clusterRoles?.length && !f.clusterRoles.some((r) => (u.clusterRoles ?? []).includes(r))) return false;
+  if (f.subjects?.length && !f.subjects.some((s) => subjectMatches(s, u))) return false;
+  return true;
+}
+
 function filterMatches(f: ResourceFilter, input: MatchInput): boolean {
   if (isEmptyDescription(f.resources)) return false;
-  return descriptionMatches(f.resources ?? {}, input);
+  if (!descriptionMatches(f.resources ?? {}, input)) return false;
+  return !input.userInfo || !hasUserInfo(f) || userMatches(f, input.userInfo);
 }
 
 function filterExcludes(f: ResourceFilter, input: MatchInput): boolean {
-  if (hasUserInfo(f)) return false;
-  if (isEmptyDescription(f.resources)) return false;
-  return descriptionMatches(f.resources ?? {}, input);
+  const user = hasUserInfo(f);
+  if (user && !input.userInfo) return false;
+  const emptyResources = isEmptyDescription(f.resources);
+  if (emptyResources && !user) return false;
+  if (!emptyResources && !descriptionMatches(f.resources ?? {}, input)) return false;
+  return !user || userMatches(f, input.userInfo ?? {});
 }
 
 function legacy(m: MatchBlock): ResourceFilter {

@@ -12,11 +12,17 @@ export type AnchorKind = 'condition' | 'equality' | 'existence' | 'negation' | '
 const ANCHOR = /^(\(|=\(|X\(|\^\(|<\(|\+\()(.+)\)$/;
 const KINDS: Record<string, AnchorKind> = { '(': 'condition', '=(': 'equality', '^(': 'existence', 'X(': 'negation', '<(': 'global', '+(': 'add' };
 
+const anchorCache = new Map<string, { kind: AnchorKind; key: string } | null>();
+
 export function parseAnchor(key: string): { kind: AnchorKind; key: string } | undefined {
+  const hit = anchorCache.get(key);
+  if (hit !== undefined) return hit ?? undefined;
   const m = ANCHOR.exec(key);
-  if (!m) return undefined;
-  const kind = KINDS[m[1] ?? ''];
-  return kind ? { kind, key: m[2] ?? '' } : undefined;
+  const kind = m ? KINDS[m[1] ?? ''] : undefined;
+  const out = m && kind ? { kind, key: m[2] ?? '' } : null;
+  if (anchorCache.size > 10_000) anchorCache.clear();
+  anchorCache.set(key, out);
+  return out ?? undefined;
 }
 
 /** An error that carries which anchor kinds it passed through (Kyverno tests error text). */
@@ -163,6 +169,19 @@ function hasGlobalAnchor(v: unknown, depth = 0): boolean {
   return false;
 }
 
+const rankCache = new WeakMap<object, number>();
+
+/** Plain keys whose value holds a global anchor go first, then those with nested anchors. */
+function keyRank(v: unknown): number {
+  if (typeof v !== 'object' || v === null) return 2;
+  let r = rankCache.get(v);
+  if (r === undefined) {
+    r = hasGlobalAnchor(v) ? 0 : hasNestedAnchor(v) ? 1 : 2;
+    rankCache.set(v, r);
+  }
+  return r;
+}
+
 function validateMap(resource: Record<string, unknown>, patternIn: Record<string, unknown>, path: string, ac: AnchorTracker, depth: number): Out {
   const pattern = expandMetadata(patternIn, resource);
   const anchors: string[] = [];
@@ -177,7 +196,7 @@ function validateMap(resource: Record<string, unknown>, patternIn: Record<string
     const r = handle(k, pattern[k], resource, path, ac, depth);
     if (r.err) return r;
   }
-  const rank = (k: string): number => (hasGlobalAnchor(pattern[k]) ? 0 : hasNestedAnchor(pattern[k]) ? 1 : 2);
+  const rank = (k: string): number => keyRank(pattern[k]);
   const ordered = plain.map((k, i) => ({ k, i, r: rank(k) })).sort((a, b) => a.r - b.r || a.i - b.i);
   for (const { k } of ordered) {
     const r = handle(k, pattern[k], resource, path, ac, depth);

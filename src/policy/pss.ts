@@ -35,6 +35,8 @@ const SAFE_SYSCTLS = new Set([
   'net.ipv4.ping_group_range', 'net.ipv4.ip_local_reserved_ports', 'net.ipv4.tcp_keepalive_time', 'net.ipv4.tcp_fin_timeout',
   'net.ipv4.tcp_keepalive_intvl', 'net.ipv4.tcp_keepalive_probes',
 ]);
+const SELINUX_TYPES = new Set(['', 'container_t', 'container_init_t', 'container_kvm_t']);
+const SELINUX_TYPES_131 = new Set([...SELINUX_TYPES, 'container_engine_t']);
 const RESTRICTED_VOLUMES = ['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret'];
 
 const obj = (v: unknown): Record<string, unknown> => (isObject(v) ? v : {});
@@ -52,7 +54,8 @@ function podView(r: Resource): PodView | undefined {
   if (r.kind === 'CronJob') {
     const jt = obj(spec.jobTemplate);
     const tpl = obj(obj(jt.spec).template);
-    return isObject(obj(jt.spec).template) ? { metadata: obj(tpl.metadata), spec: obj(tpl.spec) } : undefined;
+    // validate_pss.go getSpec: a CronJob's metadata is the job template's (Appendix A.13).
+    return isObject(obj(jt.spec).template) ? { metadata: obj(jt.metadata), spec: obj(tpl.spec) } : undefined;
   }
   if (isObject(spec.template)) {
     const tpl = obj(spec.template);
@@ -124,7 +127,7 @@ function check(pod: PodView, level: string, version: number): Violation[] {
       if (!okAA(p)) push('AppArmor', cField(cv, 'securityContext.appArmorProfile.type'), obj(p).type, `container "${name(cv)}" must not set appArmorProfile.type=Unconfined`, img(cv));
     }
   }
-  const seTypes = new Set(['', 'container_t', 'container_init_t', 'container_kvm_t', ...(version >= 31 ? ['container_engine_t'] : [])]);
+  const seTypes = version >= 31 ? SELINUX_TYPES_131 : SELINUX_TYPES;
   const seCheck = (opts: unknown, field: string, image?: string): void => {
     if (!isObject(opts)) return;
     if (opts.type !== undefined && !seTypes.has(String(opts.type))) push('SELinux', `${field}.type`, opts.type, `seLinuxOptions.type "${String(opts.type)}"`, image);

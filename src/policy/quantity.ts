@@ -74,14 +74,16 @@ export function goFloatE(v: number): string {
   return `${(mant ?? '').toUpperCase()}E${e < 0 ? '-' : '+'}${digits}`;
 }
 
-/** Go's `strconv.FormatFloat(v, 'f', -1, 64)` / fmt.Sprint for floats in the common range. */
+/**
+ * Go's `fmt.Sprint` of a float64 (`%v`, i.e. strconv 'g' with the shortest precision):
+ * exponent form when the decimal exponent is below -4 or at least 6, so 1234567 prints
+ * as "1.234567e+06" and 1e-05 as "1e-05"; otherwise the plain shortest form.
+ */
 export function goFloatG(v: number): string {
-  if (Number.isInteger(v) && Math.abs(v) < 1e21) return String(v);
-  const abs = Math.abs(v);
-  if (abs !== 0 && (abs < 1e-4 || abs >= 1e21)) {
-    const [mant, exp] = v.toExponential().split('e');
-    const e = Number(exp);
-    return `${mant}e${e < 0 ? '-' : '+'}${Math.abs(e) < 10 ? '0' : ''}${Math.abs(e)}`;
-  }
+  if (!Number.isFinite(v)) return v > 0 ? '+Inf' : v < 0 ? '-Inf' : 'NaN';
+  if (v === 0) return Object.is(v, -0) ? '-0' : '0';
+  const [mant, exp] = v.toExponential().split('e');
+  const e = Number(exp);
+  if (e < -4 || e >= 6) return `${mant}e${e < 0 ? '-' : '+'}${Math.abs(e) < 10 ? '0' : ''}${Math.abs(e)}`;
   return String(v);
 }

@@ -7,10 +7,15 @@
  */
 import { searchJmes, NotFoundError, JmesError, isObject } from './jmespath.ts';
 
-export class SubstitutionError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SubstitutionError';
+/**
+ * A variable that cannot be resolved. Not an Error subclass: policies hit it routinely
+ * (a missing label) and a stack trace per evaluation is the dominant cost.
+ */
+export class SubstitutionError {
+  readonly name = 'SubstitutionError';
+  constructor(readonly message: string) {}
+  toString(): string {
+    return `${this.name}: ${this.message}`;
   }
 }
 
@@ -68,8 +73,19 @@ export function substituteString(input: string, ctx: unknown, atValue?: () => un
   return typeof current === 'string' ? current.replace(/\\\{\{/g, '{{') : current;
 }
 
+const variableFree = new WeakSet<object>();
+
+/** Whether a JSON value contains no `{{`, cached per object (policies are immutable once loaded). */
+function hasNoVariables(value: object): boolean {
+  if (variableFree.has(value)) return true;
+  if (JSON.stringify(value).includes('{{')) return false;
+  variableFree.add(value);
+  return true;
+}
+
 /** Substitutes every string in a JSON value (keys of maps too). */
 export function substituteAll(value: unknown, ctx: unknown, resourceAt?: unknown, depth = 0): unknown {
+  if (depth === 0 && typeof value === 'object' && value !== null && hasNoVariables(value)) return value;
   if (depth > 128) throw new SubstitutionError('value nested too deeply for substitution');
   if (typeof value === 'string') {
     return value.includes('{{') ? substituteString(value, ctx, () => resourceAt ?? null) : value;

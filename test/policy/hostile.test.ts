@@ -57,10 +57,10 @@ test('the runner reports a wrong expectation and a missing resource; the CLI exi
   writeFileSync(join(dir, 'res.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\ndata: {k: v}\n');
   writeFileSync(
     join(dir, 'kyverno-test.yaml'),
-    'apiVersion: cli.kyverno.io/v1alpha1\nkind: Test\nmetadata: {name: t}\npolicies: [policy.yaml]\nresources: [res.yaml]\nresults:\n  - {policy: p, rule: r, resources: [cm], kind: ConfigMap, result: fail}\n  - {policy: p, rule: r, resources: [gone], kind: ConfigMap, result: pass}\n',
+    'apiVersion: cli.kyverno.io/v1alpha1\nkind: Test\nmetadata: {name: t}\npolicies: [policy.yaml]\nresources: [res.yaml]\nresults:\n  - {policy: p, rule: r, resources: [cm], kind: ConfigMap, result: fail}\n  - {policy: p, rule: r, resources: [gone], kind: ConfigMap, result: pass}\n  - {policy: q, rule: r, resources: [cm], kind: ConfigMap, result: pass}\n  - {policy: p, rule: typo, resources: [cm], kind: ConfigMap, result: pass}\n',
   );
   const [r] = await runKyvernoTests([dir]);
-  assert.deepEqual(r?.rows.map((x) => x.reason), ['Want fail, got pass', 'Not found']);
+  assert.deepEqual(r?.rows.map((x) => x.reason), ['Want fail, got pass', 'Not found', 'Policy not found', 'Rule not found']);
   const cli = await runCli(['policy', 'test', dir]);
   assert.equal(cli.code, 1);
   assert.match(cli.stdout, /Want fail, got pass/);
@@ -89,4 +89,18 @@ test('live-cluster features skip with a reason, never pass', async (t) => {
   assert.deepEqual(results.map((r) => r.status), ['skip', 'skip']);
   assert.match(results[0]?.message ?? '', /apiCall/);
   assert.equal(policyReports(results)[0]?.kind, 'PolicyReport');
+});
+
+test('hostile JMESPath and patterns give errors, not crashes', async () => {
+  const { searchJmes, JmesError } = await import('../../src/policy/jmespath.ts');
+  assert.throws(() => searchJmes('('.repeat(5000) + 'a' + ')'.repeat(5000), {}), JmesError);
+  assert.throws(() => searchJmes('a.'.repeat(6000) + 'b', {}), JmesError);
+  const { matchPattern } = await import('../../src/policy/pattern.ts');
+  let deep: Record<string, unknown> = { x: 1 };
+  let res: Record<string, unknown> = { x: 1 };
+  for (let i = 0; i < 300; i++) {
+    deep = { a: deep };
+    res = { a: res };
+  }
+  assert.equal(matchPattern(res, deep).status, 'fail');
 });

@@ -120,6 +120,33 @@ test('kind selectors and image references', () => {
   assert.deepEqual(parseKindSelector('apps/v1/Deployment'), { group: 'apps', version: 'v1', kind: 'Deployment', subresource: '' });
   assert.deepEqual(parseKindSelector('v1/Pod'), { group: '*', version: 'v1', kind: 'Pod', subresource: '' });
   assert.deepEqual(parseKindSelector('Pod.status'), { group: '*', version: '*', kind: 'Pod', subresource: 'status' });
-  assert.deepEqual(parseImage('nginx'), { registry: 'docker.io', path: 'nginx', name: 'nginx', tag: 'latest', digest: '', reference: 'docker.io/nginx:latest' });
+  // pkg/utils/image/infos.go: library/ prefix for one-segment paths; reference prefers the digest.
+  assert.deepEqual(parseImage('nginx'), {
+    registry: 'docker.io', path: 'library/nginx', name: 'nginx', tag: 'latest', digest: '',
+    reference: 'docker.io/library/nginx:latest', referenceWithTag: 'docker.io/nginx:latest',
+  });
+  const pinned = parseImage('ghcr.io/org/app:1.2@sha256:abc');
+  assert.equal(pinned.tag, '1.2');
+  assert.equal(pinned.reference, 'ghcr.io/org/app@sha256:abc');
+  assert.equal(parseImage('team/app').registry, 'docker.io');
+  assert.equal(parseImage('localhost/app').registry, 'localhost');
   assert.equal(parseImage('registry.internal:5000/team/app@sha256:ab').registry, 'registry.internal:5000');
+});
+
+test('regex_match uses RE2: Go syntax, linear time on hostile patterns', () => {
+  assert.equal(searchJmes("regex_match('^(a+)+$', 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab')", {}), false);
+  assert.equal(searchJmes("regex_match('(?i)^abc$', 'ABC')", {}), true);
+  assert.throws(() => searchJmes("regex_match('(?<=a)b', 'ab')", {}), /invalid regular expression/);
+  assert.equal(searchJmes("regex_replace_all('([a-z]+)-([0-9]+)', 'app-12', '$2-$1')", {}), '12-app');
+});
+
+test('In-family operators stringify numbers as Go fmt.Sprint does (Appendix A.4)', async () => {
+  const { goFloatG } = await import('../../src/policy/quantity.ts');
+  assert.equal(goFloatG(3), '3');
+  assert.equal(goFloatG(123456), '123456');
+  assert.equal(goFloatG(1234567), '1.234567e+06');
+  assert.equal(goFloatG(1e-5), '1e-05');
+  assert.equal(goFloatG(0.5), '0.5');
+  assert.equal(applyOperator('AnyIn', 1000000, ['1000000']), false, 'fmt.Sprint(1e6) is "1e+06"');
+  assert.equal(applyOperator('AnyIn', 8080, ['8080', '9090']), true);
 });

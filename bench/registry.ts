@@ -1,6 +1,6 @@
 /**
  * Registry transfer figures against skopeo on loopback (not a test: it prints figures
- * and ratios). Run: `node --import tsx test/registry/bench.ts [images] [MiB per layer]`.
+ * and ratios). Run: `npm run bench -- registry (or node --import tsx bench/registry.ts [images] [MiB per layer])`.
  * Generated images share one base layer; each has two layers of its own.
  */
 import { execFile } from 'node:child_process';
@@ -9,12 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { promisify } from 'node:util';
-import { forEachLimit } from '../../src/oci/blob-pool.ts';
-import { OciLayout } from '../../src/oci/layout.ts';
-import type { Descriptor } from '../../src/oci/manifest.ts';
-import { BlobLocations, pullImage, pushImage, RegistryClient } from '../../src/oci/registry/index.ts';
-import { makeImage } from './images.ts';
-import { startRegistry } from './registry-server.ts';
+import { forEachLimit } from '../src/oci/blob-pool.ts';
+import { OciLayout } from '../src/oci/layout.ts';
+import type { Descriptor } from '../src/oci/manifest.ts';
+import { BlobLocations, pullImage, pushImage, RegistryClient } from '../src/oci/registry/index.ts';
+import { makeImage } from '../test/registry/images.ts';
+import { startRegistry } from '../test/registry/registry-server.ts';
 
 const run = promisify(execFile);
 const images = Number(process.argv[2] ?? 10);

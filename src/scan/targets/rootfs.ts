@@ -1,0 +1,76 @@
+/**
+ * A directory on disk as a VirtualFs: one walk that never follows symlinked directories
+ * (no loops, no escape), skipping the kernel's pseudo file systems when the root is "/".
+ * Reads resolve symlinks inside the tree (see resolveInTree).
+ */
+import { promises as fsp } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { AirlockError, errnoCode, ioError } from '../../common/errors.ts';
+import { readFileBounded } from '../../common/fsx.ts';
+import { resolveInTree, type VirtualFs, type Want } from './vfs.ts';
+
+const PSEUDO = new Set(['proc', 'sys', 'dev', 'run']);
+
+export interface WalkOptions {
+  /** Top-level folders not to enter (relative names). */
+  skip?: ReadonlySet<string>;
+  /** Folder names never entered anywhere (for example ".git"). */
+  skipNames?: ReadonlySet<string>;
+}
+
+export async function openRootfs(dir: string, want: Want, options: WalkOptions = {}): Promise<VirtualFs> {
+  const root = resolve(dir);
+  let st;
+  try {
+    st = await fsp.stat(root);
+  } catch (e) {
+    throw ioError(dir, e);
+  }
+  if (!st.isDirectory()) throw new AirlockError('BAD_INPUT', `${dir}: not a directory`);
+  const skip = options.skip ?? (root === '/' ? PSEUDO : new Set<string>());
+  const skipNames = options.skipNames ?? new Set<string>();
+  const files: string[] = [];
+  const stack: string[] = [''];
+  while (stack.length > 0) {
+    const rel = stack.pop()!;
+    let entries;
+    try {
+      entries = await fsp.readdir(join(root, rel), { withFileTypes: true });
+    } catch (e) {
+      const code = errnoCode(e);
+      if (code === 'EACCES' || code === 'EPERM' || code === 'ENOENT') continue;
+      throw ioError(join(root, rel), e, 'list');
+    }
+    for (const ent of entries) {
+      const p = rel === '' ? ent.name : `${rel}/${ent.name}`;
+      if (ent.isDirectory()) {
+        if ((rel === '' && skip.has(ent.name)) || skipNames.has(ent.name)) continue;
+        stack.push(p);
+      } else if (ent.isFile() && want(p)) files.push(p);
+    }
+  }
+  files.sort();
+  const walked = new Set(files);
+  const readlink = async (p: string): Promise<string | undefined> => {
+    try {
+      return await fsp.readlink(join(root, p));
+    } catch {
+      return undefined;
+    }
+  };
+  return {
+    source: dir,
+    files,
+    async readFile(path: string, maxBytes: number): Promise<Buffer | undefined> {
+      // Files found by the walk are real files reached without symlinks.
+      const real = walked.has(path) ? path : await resolveInTree(path, readlink, dir);
+      try {
+        return await readFileBounded(join(root, real), maxBytes, path);
+      } catch (e) {
+        if (e instanceof AirlockError && e.code === 'NOT_FOUND') return undefined;
+        throw e;
+      }
+    },
+    layerOf: () => undefined,
+  };
+}

@@ -84,15 +84,14 @@ export async function catalog(target: string, options: CatalogOptions = {}): Pro
       if (!c.matches(path)) continue;
       // One file at a time, so that one bad file costs only its own packages.
       try {
-        found.push(...(await c.catalog(ctx, [path])));
+        const layer = fs.layerOf(path);
+        for (const p of await c.catalog(ctx, [path])) found.push(layer ? { ...p, layer } : p);
       } catch (e) {
         if (!isAirlockError(e)) throw e;
         warnings.push(`${c.name}: ${e.message}`);
       }
     }
     for (const p of found) {
-      const layer = fs.layerOf(p.locations[0] ?? '');
-      if (layer) p.layer = layer;
       const k = packageKey(p);
       if (seen.has(k)) continue;
       seen.add(k);

@@ -14,12 +14,12 @@ export interface ApkEntry {
 
 export function parseApkInstalled(text: string): ApkEntry[] {
   const out: ApkEntry[] = [];
-  let cur: Record<string, string> = {};
+  let cur: Record<string, string> = Object.create(null) as Record<string, string>;
   const flush = (): void => {
     if (cur.P && cur.V) {
       out.push({ name: cur.P, version: cur.V, ...(cur.A ? { arch: cur.A } : {}), ...(cur.o ? { origin: cur.o } : {}), ...(cur.L ? { license: cur.L } : {}) });
     }
-    cur = {};
+    cur = Object.create(null) as Record<string, string>;
   };
   for (const line of text.split('\n')) {
     if (line.trim() === '') {

@@ -23,12 +23,12 @@ const NOT_INSTALLED = new Set(['not-installed', 'config-files']);
 /** Parses RFC 822-style paragraphs (continuation lines folded into the field). */
 export function parseControlParagraphs(text: string): Record<string, string>[] {
   const out: Record<string, string>[] = [];
-  let cur: Record<string, string> = {};
+  let cur: Record<string, string> = Object.create(null) as Record<string, string>;
   let last: string | undefined;
   for (const line of text.split('\n')) {
     if (line.trim() === '') {
       if (Object.keys(cur).length > 0) out.push(cur);
-      cur = {};
+      cur = Object.create(null) as Record<string, string>;
       last = undefined;
     } else if (line[0] === ' ' || line[0] === '\t') {
       if (last !== undefined && (cur[last]?.length ?? 0) < 1_000_000) cur[last] += '\n' + line.trim();

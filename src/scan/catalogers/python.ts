@@ -13,7 +13,7 @@ export interface PythonMetadata {
 }
 
 export function parseCoreMetadata(text: string): PythonMetadata | undefined {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const line of text.split('\n')) {
     if (line.trim() === '') break;
     if (line[0] === ' ' || line[0] === '\t') continue;

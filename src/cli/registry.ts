@@ -3,5 +3,8 @@
  * one and is added here in one line, so that work on different groups never collides.
  */
 import type { Command } from 'commander';
+import { registerScanCommands } from './scan-command.ts';
 
-export function registerExtraCommands(_program: Command): void {}
+export function registerExtraCommands(program: Command): void {
+  registerScanCommands(program);
+}

@@ -2,7 +2,7 @@
 import { distroRelease, osEcosystem, purlDistro } from '../os-release.ts';
 import type { Package } from '../types.ts';
 import { readText, type Cataloger } from './cataloger.ts';
-import { purl } from './purl.ts';
+import { osPurl } from './purl.ts';
 
 export interface ApkEntry {
   name: string;
@@ -52,7 +52,7 @@ export const apkCataloger: Cataloger = {
           ecosystem: eco,
           name: e.name,
           version: e.version,
-          purl: purl({ type: 'apk', namespace: ns, name: e.name, version: e.version, qualifiers: { arch: e.arch, distro: purlDistro(ctx.os) } }),
+          purl: osPurl('apk', ns, { name: e.name, version: e.version, arch: e.arch, distro: purlDistro(ctx.os), sourceName: e.origin ?? e.name }),
           ...(release ? { distroRelease: release } : {}),
           sourceName: e.origin ?? e.name,
           sourceVersion: e.version,

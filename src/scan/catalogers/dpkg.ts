@@ -89,7 +89,7 @@ export const dpkgCataloger: Cataloger = {
           ecosystem: eco,
           name: e.name,
           version: e.version,
-          purl: osPurl('deb', ns, e.name, e.version, e.architecture, purlDistro(ctx.os)),
+          purl: osPurl('deb', ns, { name: e.name, version: e.version, arch: e.architecture, distro: purlDistro(ctx.os), sourceName: e.sourceName, sourceVersion: e.sourceVersion }),
           ...(release ? { distroRelease: release } : {}),
           sourceName: e.sourceName,
           sourceVersion: e.sourceVersion,

@@ -28,7 +28,7 @@ test('dpkg: a real Debian 12 status file matches dpkg-query, including source pa
   const openssl = r.packages.find((p) => p.name === 'libssl3');
   assert.ok(openssl);
   assert.equal(openssl.sourceName, 'openssl');
-  assert.match(openssl.purl, /^pkg:deb\/debian\/libssl3@[^?]+\?arch=amd64$/);
+  assert.match(openssl.purl, /^pkg:deb\/debian\/libssl3@[^?]+\?arch=amd64&upstream=openssl$/);
 });
 
 test('dpkg: distroless status.d files are cataloged, .md5sums and maintainer scripts are not', async (t) => {
@@ -67,7 +67,7 @@ test('dpkg: removed packages are left out, Source with a version is split, epoch
   assert.equal(p.sourceName, 'foo');
   assert.equal(p.sourceVersion, '1:2.0-1');
   assert.equal(p.distroRelease, '12');
-  assert.equal(p.purl, 'pkg:deb/debian/libfoo1@2.0-1%2Bb1?arch=amd64&distro=debian-12&epoch=1');
+  assert.equal(p.purl, 'pkg:deb/debian/libfoo1@2.0-1%2Bb1?arch=amd64&distro=debian-12&epoch=1&upstream=foo%401%3A2.0-1');
 });
 
 test('dpkg: a malformed Status names the file and the package', () => {
@@ -138,7 +138,7 @@ test('rpm: a real SQLite rpmdb matches rpm -qa; Berkeley DB and NDB are reported
   assert.ok(r.warnings.some((w) => w.includes('var/lib/rpm/Packages: Berkeley DB rpm databases are not supported')));
   assert.ok(r.warnings.some((w) => w.includes('usr/lib/sysimage/rpm/Packages.db: NDB rpm databases are not supported')));
   const ca = r.packages.find((p) => p.name === 'ca-certificates-base');
-  assert.equal(ca?.purl, 'pkg:rpm/mariner/ca-certificates-base@2.0.0-1.cm2?arch=noarch&distro=mariner-2.0&epoch=1');
+  assert.equal(ca?.purl, 'pkg:rpm/mariner/ca-certificates-base@2.0.0-1.cm2?arch=noarch&distro=mariner-2.0&epoch=1&upstream=ca-certificates');
   assert.equal(ca?.sourceVersion, '1:2.0.0-1.cm2');
 });
 

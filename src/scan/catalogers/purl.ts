@@ -132,8 +132,20 @@ export function purlEcosystem(p: PurlParts): { ecosystem: string; name: string }
   }
 }
 
-/** An OS package purl; a version epoch ("1:2.3-4") goes into the `epoch` qualifier as Trivy and the purl spec's rpm type do. */
-export function osPurl(type: 'deb' | 'rpm' | 'apk', namespace: string, name: string, version: string, arch?: string, distro?: string): string {
-  const m = /^(\d+):(.+)$/.exec(version);
-  return purl({ type, namespace, name, version: m ? m[2]! : version, qualifiers: { arch, distro, epoch: m && m[1] !== '0' ? m[1] : undefined } });
+/**
+ * An OS package purl. A version epoch ("1:2.3-4") goes into the `epoch` qualifier as
+ * Trivy and the purl spec's rpm type do; a source package that differs from the binary
+ * goes into `upstream` ("name" or "name@version"), as Syft writes it, so that SBOM
+ * formats without a source field (SPDX) still carry what distro advisories are keyed by.
+ */
+export function osPurl(
+  type: 'deb' | 'rpm' | 'apk',
+  namespace: string,
+  p: { name: string; version: string; arch?: string; distro?: string; sourceName?: string; sourceVersion?: string },
+): string {
+  const m = /^(\d+):(.+)$/.exec(p.version);
+  const srcName = p.sourceName ?? p.name;
+  const srcVersion = p.sourceVersion ?? p.version;
+  const upstream = srcVersion !== p.version ? `${srcName}@${srcVersion}` : srcName !== p.name ? srcName : undefined;
+  return purl({ type, namespace, name: p.name, version: m ? m[2]! : p.version, qualifiers: { arch: p.arch, distro: p.distro, epoch: m && m[1] !== '0' ? m[1] : undefined, upstream } });
 }

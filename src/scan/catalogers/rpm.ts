@@ -68,14 +68,16 @@ export const rpmCataloger: Cataloger = {
       for (const h of readRpmSqlite(bytes, path)) {
         const version = evr(h);
         const src = h.sourceRpm ? splitSourceRpm(h.sourceRpm) : undefined;
+        const sourceName = src?.name ?? h.name;
+        const sourceVersion = src ? evr({ ...(h.epoch ? { epoch: h.epoch } : {}), version: src.version, release: src.release }) : version;
         out.push({
           ecosystem: eco,
           name: h.name,
           version,
-          purl: osPurl('rpm', namespace(ctx.os?.id), h.name, version, h.arch, purlDistro(ctx.os)),
+          purl: osPurl('rpm', namespace(ctx.os?.id), { name: h.name, version, arch: h.arch, distro: purlDistro(ctx.os), sourceName, sourceVersion }),
           ...(release ? { distroRelease: release } : {}),
-          sourceName: src?.name ?? h.name,
-          sourceVersion: src ? evr({ ...(h.epoch ? { epoch: h.epoch } : {}), version: src.version, release: src.release }) : version,
+          sourceName,
+          sourceVersion,
           locations: [path],
           foundBy: 'rpm',
           ...(h.license ? { licenses: [h.license] } : {}),

@@ -55,8 +55,8 @@ function fromCycloneDx(doc: Obj, source: string): { comps: RawComponent[]; os?: 
       } else {
         const props = Array.isArray(c.properties) ? c.properties.filter(isObj) : [];
         const prop = (n: string): string | undefined => str(props.find((p) => p.name === n)?.value);
-        const srcName = prop('aquasecurity:trivy:SrcName') ?? prop('syft:metadata:source');
-        const srcVersion = prop('aquasecurity:trivy:SrcVersion');
+        const srcName = prop('airlock:package:sourceName') ?? prop('aquasecurity:trivy:SrcName') ?? prop('syft:metadata:source');
+        const srcVersion = prop('airlock:package:sourceVersion') ?? prop('aquasecurity:trivy:SrcVersion');
         const srcRelease = prop('aquasecurity:trivy:SrcRelease');
         const srcEpoch = prop('aquasecurity:trivy:SrcEpoch');
         const sv = srcVersion ? `${srcEpoch && srcEpoch !== '0' ? `${srcEpoch}:` : ''}${srcVersion}${srcRelease ? `-${srcRelease}` : ''}` : undefined;
@@ -79,8 +79,15 @@ function fromCycloneDx(doc: Obj, source: string): { comps: RawComponent[]; os?: 
 function fromSpdx(doc: Obj): { comps: RawComponent[]; os?: OsRelease } {
   const comps: RawComponent[] = [];
   let os: OsRelease | undefined;
+  // The package the document DESCRIBES is the scanned thing itself, not a dependency.
+  const described = new Set<string>();
+  for (const r of Array.isArray(doc.relationships) ? doc.relationships : []) {
+    if (isObj(r) && r.spdxElementId === 'SPDXRef-DOCUMENT' && r.relationshipType === 'DESCRIBES' && typeof r.relatedSpdxElement === 'string') described.add(r.relatedSpdxElement);
+  }
+  for (const id of Array.isArray(doc.documentDescribes) ? doc.documentDescribes : []) if (typeof id === 'string') described.add(id);
   for (const p of Array.isArray(doc.packages) ? doc.packages : []) {
     if (!isObj(p)) continue;
+    if (typeof p.SPDXID === 'string' && described.has(p.SPDXID) && !(Array.isArray(p.externalRefs) && p.externalRefs.length > 0)) continue;
     if (p.primaryPackagePurpose === 'OPERATING-SYSTEM' && str(p.name)) {
       os = { id: str(p.name)!.toLowerCase(), ...(str(p.versionInfo) ? { versionId: str(p.versionInfo)! } : {}) };
       continue;
@@ -138,6 +145,9 @@ export function parseSbom(bytes: Uint8Array, source: string): { packages: Packag
     const epoch = parts.qualifiers?.epoch;
     if (epoch && epoch !== '0' && !version.includes(':')) version = `${epoch}:${version}`;
     const osPkg = ['deb', 'apk', 'rpm'].includes(parts.type);
+    const up = parts.qualifiers?.upstream;
+    const at = up ? up.indexOf('@') : -1;
+    const upstream = up ? (at > 0 ? { name: up.slice(0, at), version: up.slice(at + 1) } : { name: up }) : undefined;
     const release = osPkg ? distroRelease(os) : undefined;
     packages.push({
       ecosystem: eco.ecosystem,
@@ -145,7 +155,7 @@ export function parseSbom(bytes: Uint8Array, source: string): { packages: Packag
       version,
       purl: c.purl,
       ...(release ? { distroRelease: release } : {}),
-      ...(osPkg ? { sourceName: c.sourceName ?? parts.qualifiers?.upstream?.replace(/@.*$/, '') ?? eco.name, sourceVersion: c.sourceVersion ?? version } : {}),
+      ...(osPkg ? { sourceName: c.sourceName ?? upstream?.name ?? eco.name, sourceVersion: c.sourceVersion ?? upstream?.version ?? version } : {}),
       locations: [source],
       foundBy: `sbom-${format}`,
       ...(c.licenses.length > 0 ? { licenses: c.licenses } : {}),

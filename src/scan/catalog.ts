@@ -5,6 +5,7 @@
  */
 import { isAirlockError } from '../common/errors.ts';
 import type { Cataloger } from './catalogers/cataloger.ts';
+import { isOwnershipFile, readOwnedFiles } from './catalogers/ownership.ts';
 import { CATALOGERS } from './catalogers/registry.ts';
 import { parseOsRelease } from './os-release.ts';
 import { openDockerArchive } from './targets/docker-archive.ts';
@@ -30,12 +31,18 @@ export interface CatalogResult {
   packages: Package[];
   /** Problems with single files that did not stop the scan. */
   warnings: string[];
+  /** Language packages left out because an OS package installed them (see ownership.ts). */
+  osOwned?: number;
 }
 
 export interface CatalogOptions {
   /** Restrict to these cataloger names. */
   catalogers?: readonly string[];
   limits?: LayerLimits;
+  /** rootfs:/dir: folders not to enter, relative to the target ("work", "var/cache"). */
+  skip?: readonly string[];
+  /** Keep language packages that an OS package installed (left out by default, as Trivy does). */
+  includeOsOwned?: boolean;
 }
 
 const OS_RELEASE = ['etc/os-release', 'usr/lib/os-release'];
@@ -61,12 +68,14 @@ export async function catalog(target: string, options: CatalogOptions = {}): Pro
   const ref = await parseTarget(target);
   if (ref.kind === 'sbom') return readSbomTarget(ref.ref);
   const catalogers = selectCatalogers(ref.kind, options.catalogers);
-  const want = (p: string): boolean => OS_RELEASE.includes(p) || catalogers.some((c) => c.matches(p));
+  const ownership = ref.kind !== 'dir' && !options.includeOsOwned;
+  const want = (p: string): boolean => OS_RELEASE.includes(p) || (ownership && isOwnershipFile(p)) || catalogers.some((c) => c.matches(p));
   const limits = options.limits ?? DEFAULT_LIMITS;
   let fs: VirtualFs;
   const result: CatalogTarget = { kind: ref.kind, ref: ref.ref };
   if (ref.kind === 'rootfs' || ref.kind === 'dir') {
-    fs = await openRootfs(ref.ref, want, ref.kind === 'dir' ? { skipNames: new Set(['.git']) } : {});
+    const skip = new Set((options.skip ?? []).map((s) => s.replace(/^\/+|\/+$/g, '')));
+    fs = await openRootfs(ref.ref, want, { skip, ...(ref.kind === 'dir' ? { skipNames: new Set(['.git']) } : {}) });
   } else {
     const img = ref.kind === 'oci' ? await openOciImage(ref.ref, want, limits) : await openDockerArchive(ref.ref, want, limits);
     fs = img.fs;
@@ -75,7 +84,7 @@ export async function catalog(target: string, options: CatalogOptions = {}): Pro
   }
   const os = ref.kind === 'dir' ? undefined : await readOs(fs);
   const warnings: string[] = [];
-  const ctx = { fs, ...(os ? { os } : {}), warn: (m: string) => warnings.push(m) };
+  const ctx = { fs, tree: ref.kind === 'dir' ? ('source' as const) : ('installed' as const), ...(os ? { os } : {}), warn: (m: string) => warnings.push(m) };
   const packages: Package[] = [];
   const seen = new Set<string>();
   for (const c of catalogers) {
@@ -98,5 +107,9 @@ export async function catalog(target: string, options: CatalogOptions = {}): Pro
       packages.push(p);
     }
   }
-  return { target: result, ...(os ? { os } : {}), packages, warnings };
+  if (!ownership) return { target: result, ...(os ? { os } : {}), packages, warnings };
+  const owned = await readOwnedFiles(fs);
+  const kinds = new Map(catalogers.map((c) => [c.name, c.kind]));
+  const kept = packages.filter((p) => kinds.get(p.foundBy) === 'os' || !owned.has(p.locations[0] ?? ''));
+  return { target: result, ...(os ? { os } : {}), packages: kept, warnings, osOwned: packages.length - kept.length };
 }

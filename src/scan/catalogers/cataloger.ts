@@ -17,6 +17,8 @@ export type CatalogerKind = 'os' | 'installed' | 'declared';
 
 export interface CatalogContext {
   fs: VirtualFs;
+  /** Whether the tree is an installed system (rootfs, image) or a source tree (dir). */
+  tree: 'installed' | 'source';
   os?: OsRelease;
   /** Records a problem with one file without stopping the scan. */
   warn(message: string): void;

@@ -1,15 +1,16 @@
 /**
  * Java archives (jar, war, ear, jpi, hpi, par, sar, nar) read in memory with yauzl,
  * nested archives included (WEB-INF/lib/*.jar, BOOT-INF/lib/*.jar). Packages come from
- * META-INF/maven/** /pom.properties; an archive without one falls back to MANIFEST.MF
+ * pom.properties entries (normally META-INF/maven/G/A/); an archive without one falls back to MANIFEST.MF
  * (Implementation-Title/Version, Bundle-SymbolicName) and then to its file name, as
  * Trivy does. Nesting depth, entry count and uncompressed bytes are bounded (zip bombs).
  */
-import yauzl from 'yauzl';
+import type yauzl from 'yauzl';
 import { AirlockError } from '../../common/errors.ts';
 import type { Package } from '../types.ts';
 import { baseName, type Cataloger } from './cataloger.ts';
 import { purl } from './purl.ts';
+import { forEachEntry, openZip, readEntry } from './zip.ts';
 
 export const ARCHIVE = /\.(?:jar|war|ear|jpi|hpi|par|sar|nar)$/i;
 const MAX_DEPTH = 16;
@@ -28,39 +29,6 @@ export interface MavenCoordinates {
   artifactId: string;
   version: string;
   location: string;
-}
-
-function openZip(buf: Buffer, source: string): Promise<yauzl.ZipFile> {
-  return new Promise((resolve, reject) => {
-    yauzl.fromBuffer(buf, { lazyEntries: true, validateEntrySizes: true, strictFileNames: false }, (err, zip) => {
-      if (err || !zip) reject(new AirlockError('BAD_INPUT', `${source}: not a readable zip archive: ${err?.message ?? 'unknown error'}`));
-      else resolve(zip);
-    });
-  });
-}
-
-function readEntry(zip: yauzl.ZipFile, entry: yauzl.Entry, limit: number, source: string): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    if (entry.uncompressedSize > limit) {
-      reject(new AirlockError('BAD_INPUT', `${source}: ${entry.fileName} expands to ${entry.uncompressedSize} bytes, over the limit of ${limit} (zip bomb?)`));
-      return;
-    }
-    zip.openReadStream(entry, (err, stream) => {
-      if (err || !stream) {
-        reject(new AirlockError('BAD_INPUT', `${source}: ${entry.fileName}: ${err?.message ?? 'cannot read'}`));
-        return;
-      }
-      const chunks: Buffer[] = [];
-      let n = 0;
-      stream.on('data', (c: Buffer) => {
-        n += c.length;
-        if (n > limit) stream.destroy(new AirlockError('BAD_INPUT', `${source}: ${entry.fileName} expands beyond ${limit} bytes (zip bomb?)`));
-        else chunks.push(c);
-      });
-      stream.on('error', (e) => reject(e instanceof AirlockError ? e : new AirlockError('BAD_INPUT', `${source}: ${entry.fileName}: ${e.message}`)));
-      stream.on('end', () => resolve(Buffer.concat(chunks)));
-    });
-  });
 }
 
 export function parseProperties(text: string): Record<string, string> {
@@ -105,40 +73,24 @@ export async function readJavaArchive(buf: Buffer, location: string, depth = 0, 
   const found: MavenCoordinates[] = [];
   const nested: { name: string; data: Buffer }[] = [];
   let manifest: Record<string, string> | undefined;
-  try {
-    await new Promise<void>((resolve, reject) => {
-      zip.on('error', (e: Error) => reject(e instanceof AirlockError ? e : new AirlockError('BAD_INPUT', `${location}: ${e.message}`)));
-      zip.on('end', () => resolve());
-      zip.on('entry', (entry: yauzl.Entry) => {
-        void (async () => {
-          if (--budget.entriesLeft < 0) throw new AirlockError('BAD_INPUT', `${location}: more than ${MAX_ENTRIES} zip entries`);
-          const name = entry.fileName;
-          if (name.endsWith('/')) return;
-          if (/^META-INF\/maven\/[^/]+\/[^/]+\/pom\.properties$/.test(name) || name === 'META-INF/MANIFEST.MF') {
-            const data = await readEntry(zip, entry, MAX_META_BYTES, location);
-            if (name === 'META-INF/MANIFEST.MF') manifest = parseManifestMf(data.toString('utf8'));
-            else {
-              const p = parseProperties(data.toString('utf8'));
-              if (p.groupId && p.artifactId && p.version) found.push({ groupId: p.groupId, artifactId: p.artifactId, version: p.version, location });
-            }
-          } else if (ARCHIVE.test(name)) {
-            budget.bytesLeft -= entry.uncompressedSize;
-            if (budget.bytesLeft < 0) throw new AirlockError('BAD_INPUT', `${location}: nested archives expand beyond ${MAX_ARCHIVE_BYTES * 4} bytes (zip bomb?)`);
-            nested.push({ name, data: await readEntry(zip, entry, MAX_ARCHIVE_BYTES, location) });
-          }
-        })().then(
-          () => zip.readEntry(),
-          (e: unknown) => {
-            zip.close();
-            reject(e);
-          },
-        );
-      });
-      zip.readEntry();
-    });
-  } finally {
-    zip.close();
-  }
+  await forEachEntry(zip, location, MAX_ENTRIES, async (entry: yauzl.Entry) => {
+    if (--budget.entriesLeft < 0) throw new AirlockError('BAD_INPUT', `${location}: more than ${MAX_ENTRIES} zip entries in all nested archives`);
+    const name = entry.fileName;
+    if (name.endsWith('/')) return;
+    // Trivy takes any entry named pom.properties, not only META-INF/maven/G/A/pom.properties.
+    if (name === 'pom.properties' || name.endsWith('/pom.properties') || name === 'META-INF/MANIFEST.MF') {
+      const data = await readEntry(zip, entry, MAX_META_BYTES, location);
+      if (name === 'META-INF/MANIFEST.MF') manifest = parseManifestMf(data.toString('utf8'));
+      else {
+        const p = parseProperties(data.toString('utf8'));
+        if (p.groupId && p.artifactId && p.version) found.push({ groupId: p.groupId, artifactId: p.artifactId, version: p.version, location });
+      }
+    } else if (ARCHIVE.test(name)) {
+      budget.bytesLeft -= entry.uncompressedSize;
+      if (budget.bytesLeft < 0) throw new AirlockError('BAD_INPUT', `${location}: nested archives expand beyond ${MAX_ARCHIVE_BYTES * 4} bytes (zip bomb?)`);
+      nested.push({ name, data: await readEntry(zip, entry, MAX_ARCHIVE_BYTES, location) });
+    }
+  });
   if (found.length === 0) {
     const m = manifest ?? {};
     const fromName = nameFromFileName(location);

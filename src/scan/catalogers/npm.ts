@@ -1,13 +1,14 @@
 /**
- * npm installed packages: every node_modules/NAME/package.json and
- * node_modules/@SCOPE/NAME/package.json that carries a name and a version.
+ * npm installed packages: on an installed system (rootfs, image) every package.json
+ * with a name and a version, as Trivy reports them; in a source tree (dir:) only those
+ * under node_modules/, since a project's own package.json is not a dependency.
  */
 import { parseJsonStrict } from '../../common/json.ts';
 import type { Package } from '../types.ts';
 import { readText, type Cataloger } from './cataloger.ts';
 import { purl } from './purl.ts';
 
-const PKG_JSON = /(?:^|\/)node_modules\/(?:@[^/]+\/)?[^/@][^/]*\/package\.json$/;
+const IN_NODE_MODULES = /(?:^|\/)node_modules\/(?:@[^/]+\/)?[^/@][^/]*\/package\.json$/;
 
 export function npmPurl(name: string, version: string): string {
   const slash = name.startsWith('@') ? name.indexOf('/') : -1;
@@ -38,10 +39,11 @@ export function parsePackageJson(text: string, source: string): { name: string; 
 export const npmCataloger: Cataloger = {
   name: 'npm',
   kind: 'installed',
-  matches: (p) => PKG_JSON.test(p),
+  matches: (p) => p === 'package.json' || p.endsWith('/package.json'),
   async catalog(ctx, paths) {
     const out: Package[] = [];
     for (const path of paths) {
+      if (ctx.tree === 'source' && !IN_NODE_MODULES.test(path)) continue;
       try {
         const text = await readText(ctx, path, 16 * 1024 * 1024);
         if (text === undefined) continue;

@@ -12,7 +12,7 @@ import { resolveInTree, type VirtualFs, type Want } from './vfs.ts';
 const PSEUDO = new Set(['proc', 'sys', 'dev', 'run']);
 
 export interface WalkOptions {
-  /** Top-level folders not to enter (relative names). */
+  /** Folders not to enter, relative to the root ("proc", "var/cache"). */
   skip?: ReadonlySet<string>;
   /** Folder names never entered anywhere (for example ".git"). */
   skipNames?: ReadonlySet<string>;
@@ -27,7 +27,7 @@ export async function openRootfs(dir: string, want: Want, options: WalkOptions =
     throw ioError(dir, e);
   }
   if (!st.isDirectory()) throw new AirlockError('BAD_INPUT', `${dir}: not a directory`);
-  const skip = options.skip ?? (root === '/' ? PSEUDO : new Set<string>());
+  const skip = new Set([...(root === '/' ? PSEUDO : []), ...(options.skip ?? [])]);
   const skipNames = options.skipNames ?? new Set<string>();
   const files: string[] = [];
   const stack: string[] = [''];
@@ -44,7 +44,7 @@ export async function openRootfs(dir: string, want: Want, options: WalkOptions =
     for (const ent of entries) {
       const p = rel === '' ? ent.name : `${rel}/${ent.name}`;
       if (ent.isDirectory()) {
-        if ((rel === '' && skip.has(ent.name)) || skipNames.has(ent.name)) continue;
+        if (skip.has(p) || skipNames.has(ent.name)) continue;
         stack.push(p);
       } else if (ent.isFile() && want(p)) files.push(p);
     }

@@ -10,6 +10,7 @@ import { readFileBounded } from '../../common/fsx.ts';
 import { resolveInTree, type VirtualFs, type Want } from './vfs.ts';
 
 const PSEUDO = new Set(['proc', 'sys', 'dev', 'run']);
+const WALK_CONCURRENCY = 16;
 
 export interface WalkOptions {
   /** Folders not to enter, relative to the root ("proc", "var/cache"). */
@@ -30,25 +31,41 @@ export async function openRootfs(dir: string, want: Want, options: WalkOptions =
   const skip = new Set([...(root === '/' ? PSEUDO : []), ...(options.skip ?? [])]);
   const skipNames = options.skipNames ?? new Set<string>();
   const files: string[] = [];
-  const stack: string[] = [''];
-  while (stack.length > 0) {
-    const rel = stack.pop()!;
-    let entries;
-    try {
-      entries = await fsp.readdir(join(root, rel), { withFileTypes: true });
-    } catch (e) {
-      const code = errnoCode(e);
-      if (code === 'EACCES' || code === 'EPERM' || code === 'ENOENT') continue;
-      throw ioError(join(root, rel), e, 'list');
-    }
-    for (const ent of entries) {
-      const p = rel === '' ? ent.name : `${rel}/${ent.name}`;
-      if (ent.isDirectory()) {
-        if (skip.has(p) || skipNames.has(ent.name)) continue;
-        stack.push(p);
-      } else if (ent.isFile() && want(p)) files.push(p);
-    }
-  }
+  // Several folders are listed at once: readdir waits on the disk, not the CPU.
+  const queue: string[] = [''];
+  let active = 0;
+  await new Promise<void>((resolveWalk, rejectWalk) => {
+    let failed = false;
+    const pump = (): void => {
+      while (!failed && active < WALK_CONCURRENCY && queue.length > 0) {
+        const rel = queue.pop()!;
+        active++;
+        fsp.readdir(join(root, rel), { withFileTypes: true }).then(
+          (entries) => {
+            for (const ent of entries) {
+              const p = rel === '' ? ent.name : `${rel}/${ent.name}`;
+              if (ent.isDirectory()) {
+                if (!skip.has(p) && !skipNames.has(ent.name)) queue.push(p);
+              } else if (ent.isFile() && want(p)) files.push(p);
+            }
+            done();
+          },
+          (e: unknown) => {
+            const code = errnoCode(e);
+            if (code === 'EACCES' || code === 'EPERM' || code === 'ENOENT' || code === 'ENOTDIR') return done();
+            failed = true;
+            rejectWalk(ioError(join(root, rel), e, 'list'));
+          },
+        );
+      }
+      if (!failed && active === 0 && queue.length === 0) resolveWalk();
+    };
+    const done = (): void => {
+      active--;
+      pump();
+    };
+    pump();
+  });
   files.sort();
   const walked = new Set(files);
   const readlink = async (p: string): Promise<string | undefined> => {

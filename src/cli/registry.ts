@@ -4,7 +4,9 @@
  */
 import type { Command } from 'commander';
 import { registerScanCommands } from './scan-command.ts';
+import { registerVulndbCommands } from './vulndb-command.ts';
 
 export function registerExtraCommands(program: Command): void {
+  registerVulndbCommands(program);
   registerScanCommands(program);
 }

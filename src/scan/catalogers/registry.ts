@@ -5,6 +5,7 @@ import type { Cataloger } from './cataloger.ts';
 import { composerCataloger } from './composer.ts';
 import { dotnetCataloger } from './dotnet.ts';
 import { dpkgCataloger } from './dpkg.ts';
+import { goBinaryCataloger } from './go-binary.ts';
 import { goModCataloger } from './go-mod.ts';
 import { javaCataloger } from './java.ts';
 import { npmLockCataloger } from './npm-lock.ts';
@@ -27,6 +28,7 @@ export const CATALOGERS: readonly Cataloger[] = [
   pythonCataloger,
   pythonLockCataloger,
   goModCataloger,
+  goBinaryCataloger,
   javaCataloger,
   cargoCataloger,
   gemfileLockCataloger,

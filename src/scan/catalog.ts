@@ -107,6 +107,7 @@ export async function catalog(target: string, options: CatalogOptions = {}): Pro
       packages.push(p);
     }
   }
+  warnings.sort();
   if (!ownership) return { target: result, ...(os ? { os } : {}), packages, warnings };
   const owned = await readOwnedFiles(fs);
   const kinds = new Map(catalogers.map((c) => [c.name, c.kind]));

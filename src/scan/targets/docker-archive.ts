@@ -21,6 +21,12 @@ const DockerManifest = z
   .min(1)
   .max(1000);
 
+/** "blobs/sha256/HEX", "HEX.tar", "HEX.json" name their content's digest; "ID/layer.tar" does not. */
+function digestOf(member: string): string {
+  const m = /(?:^|\/)([a-f0-9]{64})(?:\.tar|\.json)?$/.exec(member);
+  return m ? `sha256:${m[1]}` : member;
+}
+
 export async function openDockerArchive(spec: string, want: Want, limits: LayerLimits = DEFAULT_LIMITS): Promise<ImageTree> {
   const { path, tag } = await splitRefTag(spec);
   const extract = tar.extract();
@@ -92,9 +98,9 @@ export async function openDockerArchive(spec: string, want: Want, limits: LayerL
     if (!c) throw new AirlockError('BAD_INPUT', `${path}: layer ${l} named in manifest.json is missing or not a tar`);
     return c;
   });
-  const digests = image.Layers.map((l) => (/blobs\/sha256\/([a-f0-9]{64})$/.exec(l) ? `sha256:${l.slice(-64)}` : l));
+  const digests = image.Layers.map(digestOf);
   for (const [i, c] of ordered.entries()) {
     for (const e of c.entries.values()) e.layer = digests[i]!;
   }
-  return { fs: layeredFs(`docker-archive:${spec}`, applyLayers(ordered), want), digest: image.Config, layers: digests };
+  return { fs: layeredFs(`docker-archive:${spec}`, applyLayers(ordered), want), digest: digestOf(image.Config), layers: digests };
 }

@@ -101,7 +101,7 @@ export function registerScanCommands(program: Command): void {
       const text = format.render({ catalog: result, generatedAt: new Date(), toolVersion: VERSION });
       if (opts.output) {
         await writeFileAtomic(opts.output, text);
-        const summary = { output: opts.output, format: format.name, target: result.target, os: result.os ?? null, packages: result.packages.length, warnings: result.warnings };
+        const summary = { output: opts.output, format: format.name, target: result.target, os: result.os ?? null, packages: result.packages.length, osOwned: result.osOwned ?? 0, warnings: result.warnings };
         if (opts.json) printJson(summary);
         else process.stdout.write(`${opts.output}: ${format.name} SBOM with ${result.packages.length} packages\n`);
       } else {

@@ -63,3 +63,60 @@ test('Java: archives nested 10 deep are read; 100 deep stops with a clear error'
   const guava = await readJavaArchive(readFileSync(join(base, 'guava-31.1-jre.jar')), 'guava-31.1-jre.jar');
   assert.deepEqual(guava.map((c) => `${c.groupId}:${c.artifactId}@${c.version}`), ['com.google.guava:guava@31.1-jre']);
 });
+
+/** An rpm header blob (as rpmdb.sqlite stores it) with name, version, release and a file list. */
+function rpmHeader(name: string, files: { dir: string; base: string }[]): Buffer {
+  const dirs = [...new Set(files.map((f) => f.dir))];
+  const entries: { tag: number; type: number; data: Buffer; count: number }[] = [
+    { tag: 1000, type: 6, data: Buffer.from(`${name}\0`), count: 1 },
+    { tag: 1001, type: 6, data: Buffer.from('1.0\0'), count: 1 },
+    { tag: 1002, type: 6, data: Buffer.from('1.el9\0'), count: 1 },
+    { tag: 1117, type: 8, data: Buffer.from(files.map((f) => `${f.base}\0`).join('')), count: files.length },
+    { tag: 1118, type: 8, data: Buffer.from(dirs.map((d) => `${d}\0`).join('')), count: dirs.length },
+  ];
+  const idx = Buffer.alloc(4 * files.length);
+  files.forEach((f, i) => idx.writeInt32BE(dirs.indexOf(f.dir), i * 4));
+  const parts: Buffer[] = [];
+  const index = Buffer.alloc(16 * (entries.length + 1));
+  let off = 0;
+  // the int32 array first, so it is 4-byte aligned
+  index.writeInt32BE(1116, 0);
+  index.writeInt32BE(4, 4);
+  index.writeInt32BE(0, 8);
+  index.writeInt32BE(files.length, 12);
+  parts.push(idx);
+  off += idx.length;
+  entries.forEach((e, i) => {
+    index.writeInt32BE(e.tag, 16 * (i + 1));
+    index.writeInt32BE(e.type, 16 * (i + 1) + 4);
+    index.writeInt32BE(off, 16 * (i + 1) + 8);
+    index.writeInt32BE(e.count, 16 * (i + 1) + 12);
+    parts.push(e.data);
+    off += e.data.length;
+  });
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(entries.length + 1, 0);
+  head.writeUInt32BE(off, 4);
+  return Buffer.concat([head, index, ...parts]);
+}
+
+test('rpm-owned files hide the language packages an rpm installed (RHEL python3-* in site-packages)', async (t) => {
+  const dir = tempDir(t);
+  const meta = 'usr/lib/python3.9/site-packages/requests-2.25.1.dist-info/METADATA';
+  tree(dir, {
+    'etc/os-release': 'ID="rhel"\nVERSION_ID="9.4"\n',
+    [meta]: 'Name: requests\nVersion: 2.25.1\n',
+    'opt/venv/lib/python3.9/site-packages/urllib3-1.26.5.dist-info/METADATA': 'Name: urllib3\nVersion: 1.26.5\n',
+  });
+  mkdirSync(join(dir, 'var/lib/rpm'), { recursive: true });
+  const { default: Database } = await import('better-sqlite3');
+  const db = new Database(join(dir, 'var/lib/rpm/rpmdb.sqlite'));
+  db.exec('CREATE TABLE Packages (hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB NOT NULL)');
+  db.prepare('INSERT INTO Packages (blob) VALUES (?)').run(rpmHeader('python3-requests', [{ dir: '/usr/lib/python3.9/site-packages/requests-2.25.1.dist-info/', base: 'METADATA' }]));
+  db.close();
+  const r = await catalog(`rootfs:${dir}`);
+  assert.deepEqual(r.packages.map((p) => `${p.foundBy} ${p.name}@${p.version}`), ['rpm python3-requests@1.0-1.el9', 'python urllib3@1.26.5']);
+  assert.equal(r.osOwned, 1);
+  assert.equal(r.packages[0]!.ecosystem, 'Red Hat');
+  assert.equal(r.packages[0]!.distroRelease, '9');
+});

@@ -1,14 +1,16 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { AirlockError } from '../../common/errors.ts';
-import { sharedData, tempDir } from '../../../test/helpers/env.ts';
+import { requireTool, sharedData, tempDir } from '../../../test/helpers/env.ts';
 import { catalog } from '../catalog.ts';
 import { parseApkInstalled } from './apk.ts';
 import { parseControlParagraphs, parseDpkgStatus } from './dpkg.ts';
 import { parseRpmHeader, splitSourceRpm } from './rpm-header.ts';
+import { readRpmSqlite } from './rpm.ts';
 
 const tsvRows = (path: string): string[][] =>
   readFileSync(path, 'utf8')
@@ -165,4 +167,17 @@ test('rpm: hostile headers give a clear error, never a crash', () => {
       }
     }),
   );
+});
+
+test('rpm: file lists from the SQLite rpmdb (used for OS ownership) match rpm -qal exactly', async (t) => {
+  const base = sharedData(t, 'vuln', 'fixtures', 'go-rpmdb', 'cbl-mariner-2.0');
+  if (!base || !requireTool(t, 'rpm')) return;
+  const dir = tempDir(t);
+  copyFileSync(join(base, 'rpmdb.sqlite'), join(dir, 'rpmdb.sqlite'));
+  const q = spawnSync('rpm', ['--dbpath', dir, '--define', '_db_backend sqlite', '-qal'], { encoding: 'utf8' });
+  assert.equal(q.status, 0, q.stderr);
+  const theirs = q.stdout.split('\n').filter((l) => l !== '' && l !== '(contains no files)').sort();
+  const mine = readRpmSqlite(readFileSync(join(base, 'rpmdb.sqlite')), 'rpmdb.sqlite', true).flatMap((h) => h.files ?? []).sort();
+  assert.equal(mine.length, 7269);
+  assert.deepEqual(mine, theirs);
 });

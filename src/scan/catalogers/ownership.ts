@@ -3,16 +3,17 @@
  * lines. A language package whose metadata file an OS package installed (Debian's
  * python3-* in dist-packages, the npm that ships inside the nodejs .deb) is already
  * covered by the OS package and its distro advisories, so it is not reported twice;
- * Trivy makes the same choice. rpm file lists are not read yet.
+ * Trivy makes the same choice. rpm file lists come from the SQLite rpmdb's headers.
  */
 import type { VirtualFs } from '../targets/vfs.ts';
 import { MAX_METADATA_BYTES } from './cataloger.ts';
+import { isRpmSqlite, readRpmSqlite } from './rpm.ts';
 
 const DPKG_LIST = /^var\/lib\/dpkg\/info\/[^/]+\.list$/;
 const APK_DB = 'lib/apk/db/installed';
 
 export function isOwnershipFile(path: string): boolean {
-  return DPKG_LIST.test(path) || path === APK_DB;
+  return DPKG_LIST.test(path) || path === APK_DB || isRpmSqlite(path);
 }
 
 /** Pure: a dpkg .list file to tree paths. */
@@ -39,8 +40,20 @@ export async function readOwnedFiles(fs: VirtualFs): Promise<Set<string>> {
   const owned = new Set<string>();
   for (const path of fs.files) {
     if (!isOwnershipFile(path)) continue;
-    const b = await fs.readFile(path, MAX_METADATA_BYTES).catch(() => undefined);
+    const b = await fs.readFile(path, isRpmSqlite(path) ? MAX_METADATA_BYTES * 8 : MAX_METADATA_BYTES).catch(() => undefined);
     if (!b) continue;
+    if (isRpmSqlite(path)) {
+      // an unreadable rpmdb is already a warning from the rpm cataloger
+      const headers = (() => {
+        try {
+          return readRpmSqlite(b, path, true);
+        } catch {
+          return [];
+        }
+      })();
+      for (const h of headers) for (const f of h.files ?? []) owned.add(f.replace(/^\/+/, ''));
+      continue;
+    }
     for (const f of path === APK_DB ? parseApkFiles(b.toString('utf8')) : parseDpkgList(b.toString('utf8'))) owned.add(f);
   }
   return owned;

@@ -16,7 +16,13 @@ export const TAG = {
   ARCH: 1022,
   SOURCERPM: 1044,
   MODULARITYLABEL: 5096,
+  OLDFILENAMES: 1027,
+  DIRINDEXES: 1116,
+  BASENAMES: 1117,
+  DIRNAMES: 1118,
 } as const;
+
+const FILE_TAGS = new Set<number>([TAG.OLDFILENAMES, TAG.DIRINDEXES, TAG.BASENAMES, TAG.DIRNAMES]);
 
 const TYPE_INT32 = 4;
 const TYPE_STRING = 6;
@@ -35,9 +41,11 @@ export interface RpmHeader {
   vendor?: string;
   license?: string;
   modularityLabel?: string;
+  /** Installed file paths (absolute), when asked for. */
+  files?: string[];
 }
 
-export function parseRpmHeader(blob: Uint8Array, source: string): RpmHeader {
+export function parseRpmHeader(blob: Uint8Array, source: string, withFiles = false): RpmHeader {
   const buf = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
   const bad = (why: string): never => {
     throw new AirlockError('BAD_INPUT', `${source}: malformed rpm header: ${why}`);
@@ -49,8 +57,10 @@ export function parseRpmHeader(blob: Uint8Array, source: string): RpmHeader {
   const dataStart = 8 + il * 16;
   if (dataStart + dl > buf.length) bad(`index (${il} entries) and data (${dl} bytes) exceed the blob of ${buf.length} bytes`);
   const data = buf.subarray(dataStart, dataStart + dl);
-  const wanted = new Set<number>(Object.values(TAG));
+  const wanted = new Set<number>(Object.values(TAG).filter((t) => withFiles || !FILE_TAGS.has(t)));
   const strings = new Map<number, string>();
+  const arrays = new Map<number, string[]>();
+  let dirIndexes: number[] | undefined;
   let epoch: number | undefined;
   for (let i = 0; i < il; i++) {
     const at = 8 + i * 16;
@@ -61,8 +71,19 @@ export function parseRpmHeader(blob: Uint8Array, source: string): RpmHeader {
     const count = buf.readInt32BE(at + 12);
     if (offset < 0 || offset >= data.length || count < 0) bad(`tag ${tag}: offset ${offset} outside the data of ${data.length} bytes`);
     if (type === TYPE_INT32) {
-      if (offset + 4 > data.length || count < 1) bad(`tag ${tag}: int32 outside the data`);
+      if (count < 1 || offset + 4 * count > data.length) bad(`tag ${tag}: int32 array outside the data`);
       if (tag === TAG.EPOCH) epoch = data.readInt32BE(offset);
+      if (tag === TAG.DIRINDEXES) dirIndexes = Array.from({ length: count }, (_, k) => data.readInt32BE(offset + 4 * k));
+    } else if (type === TYPE_STRING_ARRAY && FILE_TAGS.has(tag)) {
+      const list: string[] = [];
+      let at = offset;
+      for (let k = 0; k < count; k++) {
+        const end = data.indexOf(0, at);
+        if (end < 0) bad(`tag ${tag}: string ${k} not terminated`);
+        list.push(data.toString('utf8', at, end));
+        at = end + 1;
+      }
+      arrays.set(tag, list);
     } else if (type === TYPE_STRING || type === TYPE_I18NSTRING || type === TYPE_STRING_ARRAY) {
       const end = data.indexOf(0, offset);
       if (end < 0) bad(`tag ${tag}: string not terminated`);
@@ -74,6 +95,18 @@ export function parseRpmHeader(blob: Uint8Array, source: string): RpmHeader {
   const release = strings.get(TAG.RELEASE);
   if (!name || version === undefined || release === undefined) bad('no name, version or release');
   const opt = (k: keyof RpmHeader, tag: number): Partial<RpmHeader> => (strings.has(tag) && strings.get(tag) !== '(none)' ? { [k]: strings.get(tag) } : {});
+  let files: string[] | undefined;
+  if (withFiles) {
+    const base = arrays.get(TAG.BASENAMES);
+    const dirs = arrays.get(TAG.DIRNAMES);
+    if (base && dirs && dirIndexes && dirIndexes.length === base.length) {
+      files = base.map((b, k) => {
+        const d = dirs[dirIndexes![k]!];
+        if (d === undefined) bad(`file ${k}: directory index ${dirIndexes![k]} out of range`);
+        return `${d}${b}`;
+      });
+    } else files = arrays.get(TAG.OLDFILENAMES) ?? [];
+  }
   return {
     name: name!,
     version: version!,
@@ -84,6 +117,7 @@ export function parseRpmHeader(blob: Uint8Array, source: string): RpmHeader {
     ...opt('vendor', TAG.VENDOR),
     ...opt('license', TAG.LICENSE),
     ...opt('modularityLabel', TAG.MODULARITYLABEL),
+    ...(files ? { files } : {}),
   };
 }
 

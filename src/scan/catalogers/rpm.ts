@@ -15,8 +15,12 @@ import { parseRpmHeader, splitSourceRpm, type RpmHeader } from './rpm-header.ts'
 
 const DIRS = ['var/lib/rpm/', 'usr/lib/sysimage/rpm/'];
 
+export function isRpmSqlite(path: string): boolean {
+  return DIRS.some((d) => path === `${d}rpmdb.sqlite`);
+}
+
 /** Pure: the bytes of an rpmdb.sqlite to its package headers. */
-export function readRpmSqlite(bytes: Buffer, source: string): RpmHeader[] {
+export function readRpmSqlite(bytes: Buffer, source: string, withFiles = false): RpmHeader[] {
   let db: Database.Database;
   try {
     // A WAL-mode database (header bytes 18-19 = 2) cannot be deserialised into memory;
@@ -32,7 +36,7 @@ export function readRpmSqlite(bytes: Buffer, source: string): RpmHeader[] {
   }
   try {
     const rows = db.prepare('SELECT hnum, blob FROM Packages ORDER BY hnum').all() as { hnum: number; blob: Buffer }[];
-    return rows.map((r) => parseRpmHeader(r.blob, `${source} (package ${r.hnum})`)).filter((h) => h.name !== 'gpg-pubkey');
+    return rows.map((r) => parseRpmHeader(r.blob, `${source} (package ${r.hnum})`, withFiles)).filter((h) => h.name !== 'gpg-pubkey');
   } catch (e) {
     if (e instanceof AirlockError) throw e;
     throw new AirlockError('BAD_INPUT', `${source}: not an rpm database: ${e instanceof Error ? e.message : String(e)}`);

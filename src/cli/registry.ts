@@ -7,6 +7,7 @@ import { registerBundleCommands } from './bundle-command.ts';
 import { registerFrameworksCommands } from './frameworks-command.ts';
 import { registerMirrorCommands } from './mirror-command.ts';
 import { registerPolicyCommands } from './policy-command.ts';
+import { registerScanCommands } from './scan-command.ts';
 import { registerVulndbCommands } from './vulndb-command.ts';
 
 export function registerExtraCommands(program: Command): void {
@@ -15,4 +16,5 @@ export function registerExtraCommands(program: Command): void {
   registerPolicyCommands(program);
   registerFrameworksCommands(program);
   registerVulndbCommands(program);
+  registerScanCommands(program);
 }

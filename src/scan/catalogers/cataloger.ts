@@ -1,0 +1,49 @@
+/**
+ * The interface every cataloger implements (one file per package type, like Syft's
+ * catalogers). A cataloger says from the path alone which files it wants, then turns
+ * those files, read through the VirtualFs, into Packages. Parsing is pure and lives in
+ * exported functions next to each cataloger; the cataloger only reads and maps.
+ */
+import type { OsRelease, Package } from '../types.ts';
+import type { VirtualFs } from '../targets/vfs.ts';
+
+/**
+ * os: packages the OS package manager installed; installed: language packages
+ * installed on disk (node_modules, site-packages, jars); declared: lock files and
+ * manifests in a source tree. Images and rootfs run os + installed; dir: runs
+ * installed + declared (the same split Trivy makes between image and fs scans).
+ */
+export type CatalogerKind = 'os' | 'installed' | 'declared';
+
+export interface CatalogContext {
+  fs: VirtualFs;
+  /** Whether the tree is an installed system (rootfs, image) or a source tree (dir). */
+  tree: 'installed' | 'source';
+  os?: OsRelease;
+  /** Records a problem with one file without stopping the scan. */
+  warn(message: string): void;
+}
+
+export interface Cataloger {
+  readonly name: string;
+  readonly kind: CatalogerKind;
+  matches(path: string): boolean;
+  catalog(ctx: CatalogContext, paths: readonly string[]): Promise<Package[]>;
+}
+
+export const MAX_METADATA_BYTES = 64 * 1024 * 1024;
+
+/** Reads a wanted file as UTF-8 text. */
+export async function readText(ctx: CatalogContext, path: string, maxBytes = MAX_METADATA_BYTES): Promise<string | undefined> {
+  const b = await ctx.fs.readFile(path, maxBytes);
+  return b?.toString('utf8');
+}
+
+export function baseName(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+export function dirName(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i < 0 ? '' : path.slice(0, i);
+}

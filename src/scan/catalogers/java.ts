@@ -1,0 +1,131 @@
+/**
+ * Java archives (jar, war, ear, jpi, hpi, par, sar, nar) read in memory with yauzl,
+ * nested archives included (WEB-INF/lib/*.jar, BOOT-INF/lib/*.jar). Packages come from
+ * pom.properties entries (normally META-INF/maven/G/A/); an archive without one falls back to MANIFEST.MF
+ * (Implementation-Title/Version, Bundle-SymbolicName) and then to its file name, as
+ * Trivy does. Nesting depth, entry count and uncompressed bytes are bounded (zip bombs).
+ */
+import type yauzl from 'yauzl';
+import { AirlockError } from '../../common/errors.ts';
+import type { Package } from '../types.ts';
+import { baseName, type Cataloger } from './cataloger.ts';
+import { purl } from './purl.ts';
+import { forEachEntry, openZip, readEntry } from './zip.ts';
+
+export const ARCHIVE = /\.(?:jar|war|ear|jpi|hpi|par|sar|nar)$/i;
+const MAX_DEPTH = 16;
+const MAX_ENTRIES = 200_000;
+const MAX_ARCHIVE_BYTES = 512 * 1024 * 1024;
+const MAX_META_BYTES = 4 * 1024 * 1024;
+
+export interface JavaBudget {
+  /** Uncompressed bytes still allowed for this top-level archive. */
+  bytesLeft: number;
+  entriesLeft: number;
+}
+
+export interface MavenCoordinates {
+  groupId: string;
+  artifactId: string;
+  version: string;
+  location: string;
+}
+
+export function parseProperties(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#') || line.startsWith('!')) continue;
+    const m = /^([^=:\s]+)\s*[=:\s]\s*(.*)$/.exec(line);
+    if (m) out[m[1]!] = m[2]!;
+  }
+  return out;
+}
+
+/** MANIFEST.MF main section (continuation lines start with one space). */
+export function parseManifestMf(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  let last: string | undefined;
+  for (const line of text.split(/\r?\n/)) {
+    if (line === '') break;
+    if (line.startsWith(' ') && last) {
+      out[last] += line.slice(1);
+      continue;
+    }
+    const c = line.indexOf(':');
+    if (c <= 0) continue;
+    last = line.slice(0, c).trim();
+    out[last] = line.slice(c + 1).trim();
+  }
+  return out;
+}
+
+/** "commons-lang3-3.12.0.jar" -> artifactId and version. */
+export function nameFromFileName(file: string): { artifactId: string; version: string } | undefined {
+  const m = /^(.+?)-(\d[\w.+-]*?)\.[a-z]+$/i.exec(baseName(file));
+  return m ? { artifactId: m[1]!, version: m[2]! } : undefined;
+}
+
+/** Pure (bytes in): every Maven coordinate in an archive and the archives nested in it. */
+export async function readJavaArchive(buf: Buffer, location: string, depth = 0, budget: JavaBudget = { bytesLeft: MAX_ARCHIVE_BYTES * 4, entriesLeft: MAX_ENTRIES }): Promise<MavenCoordinates[]> {
+  if (depth > MAX_DEPTH) throw new AirlockError('BAD_INPUT', `${location}: archives nested deeper than ${MAX_DEPTH}`);
+  const zip = await openZip(buf, location);
+  const found: MavenCoordinates[] = [];
+  const nested: { name: string; data: Buffer }[] = [];
+  let manifest: Record<string, string> | undefined;
+  await forEachEntry(zip, location, MAX_ENTRIES, async (entry: yauzl.Entry) => {
+    if (--budget.entriesLeft < 0) throw new AirlockError('BAD_INPUT', `${location}: more than ${MAX_ENTRIES} zip entries in all nested archives`);
+    const name = entry.fileName;
+    if (name.endsWith('/')) return;
+    // Trivy takes any entry named pom.properties, not only META-INF/maven/G/A/pom.properties.
+    if (name === 'pom.properties' || name.endsWith('/pom.properties') || name === 'META-INF/MANIFEST.MF') {
+      const data = await readEntry(zip, entry, MAX_META_BYTES, location);
+      if (name === 'META-INF/MANIFEST.MF') manifest = parseManifestMf(data.toString('utf8'));
+      else {
+        const p = parseProperties(data.toString('utf8'));
+        if (p.groupId && p.artifactId && p.version) found.push({ groupId: p.groupId, artifactId: p.artifactId, version: p.version, location });
+      }
+    } else if (ARCHIVE.test(name)) {
+      budget.bytesLeft -= entry.uncompressedSize;
+      if (budget.bytesLeft < 0) throw new AirlockError('BAD_INPUT', `${location}: nested archives expand beyond ${MAX_ARCHIVE_BYTES * 4} bytes (zip bomb?)`);
+      nested.push({ name, data: await readEntry(zip, entry, MAX_ARCHIVE_BYTES, location) });
+    }
+  });
+  if (found.length === 0) {
+    const m = manifest ?? {};
+    const fromName = nameFromFileName(location);
+    const artifactId = m['Implementation-Title'] ?? fromName?.artifactId;
+    const version = m['Implementation-Version'] ?? m['Bundle-Version'] ?? fromName?.version;
+    const groupId = m['Implementation-Vendor-Id'] ?? m['Bundle-SymbolicName']?.split(';')[0]?.replace(new RegExp(`\\.${artifactId ?? ''}$`), '') ?? '';
+    if (artifactId && version && /\d/.test(version)) found.push({ groupId, artifactId, version, location });
+  }
+  for (const n of nested) found.push(...(await readJavaArchive(n.data, `${location}!/${n.name}`, depth + 1, budget)));
+  return found;
+}
+
+export function mavenPackage(c: MavenCoordinates, foundBy: string): Package {
+  const name = c.groupId ? `${c.groupId}:${c.artifactId}` : c.artifactId;
+  return { ecosystem: 'Maven', name, version: c.version, purl: purl({ type: 'maven', ...(c.groupId ? { namespace: c.groupId } : {}), name: c.artifactId, version: c.version }), locations: [c.location], foundBy };
+}
+
+export const javaCataloger: Cataloger = {
+  name: 'java-archive',
+  kind: 'installed',
+  matches: (p) => ARCHIVE.test(p),
+  async catalog(ctx, paths) {
+    const out: Package[] = [];
+    for (const path of paths) {
+      const buf = await ctx.fs.readFile(path, MAX_ARCHIVE_BYTES);
+      if (!buf) continue;
+      const seen = new Set<string>();
+      for (const c of await readJavaArchive(buf, path)) {
+        const p = mavenPackage(c, 'java-archive');
+        if (!seen.has(p.purl + c.location)) {
+          seen.add(p.purl + c.location);
+          out.push(p);
+        }
+      }
+    }
+    return out;
+  },
+};

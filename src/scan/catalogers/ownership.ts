@@ -1,0 +1,60 @@
+/**
+ * Files that OS packages own: dpkg's var/lib/dpkg/info/*.list and apk's `F:`/`R:`
+ * lines. A language package whose metadata file an OS package installed (Debian's
+ * python3-* in dist-packages, the npm that ships inside the nodejs .deb) is already
+ * covered by the OS package and its distro advisories, so it is not reported twice;
+ * Trivy makes the same choice. rpm file lists come from the SQLite rpmdb's headers.
+ */
+import type { VirtualFs } from '../targets/vfs.ts';
+import { MAX_METADATA_BYTES } from './cataloger.ts';
+import { isRpmSqlite, readRpmSqlite } from './rpm.ts';
+
+const DPKG_LIST = /^var\/lib\/dpkg\/info\/[^/]+\.list$/;
+const APK_DB = 'lib/apk/db/installed';
+
+export function isOwnershipFile(path: string): boolean {
+  return DPKG_LIST.test(path) || path === APK_DB || isRpmSqlite(path);
+}
+
+/** Pure: a dpkg .list file to tree paths. */
+export function parseDpkgList(text: string): string[] {
+  return text
+    .split('\n')
+    .map((l) => l.trim().replace(/^\/+/, ''))
+    .filter((l) => l !== '' && l !== '.');
+}
+
+/** Pure: apk installed db to the files it lists (F: folder, R: file in it). */
+export function parseApkFiles(text: string): string[] {
+  const out: string[] = [];
+  let dir = '';
+  for (const line of text.split('\n')) {
+    if (line.startsWith('F:')) dir = line.slice(2).trim();
+    else if (line.startsWith('R:')) out.push(dir ? `${dir}/${line.slice(2).trim()}` : line.slice(2).trim());
+    else if (line.trim() === '') dir = '';
+  }
+  return out;
+}
+
+export async function readOwnedFiles(fs: VirtualFs): Promise<Set<string>> {
+  const owned = new Set<string>();
+  for (const path of fs.files) {
+    if (!isOwnershipFile(path)) continue;
+    const b = await fs.readFile(path, isRpmSqlite(path) ? MAX_METADATA_BYTES * 8 : MAX_METADATA_BYTES).catch(() => undefined);
+    if (!b) continue;
+    if (isRpmSqlite(path)) {
+      // an unreadable rpmdb is already a warning from the rpm cataloger
+      const headers = (() => {
+        try {
+          return readRpmSqlite(b, path, true);
+        } catch {
+          return [];
+        }
+      })();
+      for (const h of headers) for (const f of h.files ?? []) owned.add(f.replace(/^\/+/, ''));
+      continue;
+    }
+    for (const f of path === APK_DB ? parseApkFiles(b.toString('utf8')) : parseDpkgList(b.toString('utf8'))) owned.add(f);
+  }
+  return owned;
+}

@@ -1,0 +1,68 @@
+/**
+ * Installed Python packages: `*.dist-info/METADATA`, `*.egg-info/PKG-INFO`,
+ * `EGG-INFO/PKG-INFO`, single-file `*.egg-info` (core metadata, RFC 822 headers) and
+ * zipped `*.egg` files (their EGG-INFO/PKG-INFO).
+ */
+import type { Package } from '../types.ts';
+import { readText, type Cataloger } from './cataloger.ts';
+import { purl } from './purl.ts';
+import { forEachEntry, openZip, readEntry } from './zip.ts';
+
+const MAX_EGG_BYTES = 256 * 1024 * 1024;
+
+/** Pure (bytes in): the PKG-INFO of a zipped egg, or undefined when it has none. */
+export async function readEggPkgInfo(buf: Buffer, source: string): Promise<string | undefined> {
+  const zip = await openZip(buf, source);
+  let text: string | undefined;
+  await forEachEntry(zip, source, 100_000, async (entry) => {
+    if (entry.fileName === 'EGG-INFO/PKG-INFO') text = (await readEntry(zip, entry, 4 * 1024 * 1024, source)).toString('utf8');
+  });
+  return text;
+}
+
+export interface PythonMetadata {
+  name: string;
+  version: string;
+  licenses: string[];
+}
+
+export function parseCoreMetadata(text: string): PythonMetadata | undefined {
+  const headers: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') break;
+    if (line[0] === ' ' || line[0] === '\t') continue;
+    const c = line.indexOf(':');
+    if (c <= 0) continue;
+    const k = line.slice(0, c).toLowerCase();
+    if (headers[k] === undefined) headers[k] = line.slice(c + 1).trim();
+  }
+  const name = headers.name;
+  const version = headers.version;
+  if (!name || !version) return undefined;
+  const lic = headers['license-expression'] ?? headers.license;
+  const licenses = lic && lic !== 'UNKNOWN' && lic.length < 200 ? [lic] : [];
+  return { name, version, licenses };
+}
+
+export function pypiPackage(name: string, version: string, location: string, foundBy: string, licenses: string[] = []): Package {
+  return { ecosystem: 'PyPI', name, version, purl: purl({ type: 'pypi', name, version }), locations: [location], foundBy, ...(licenses.length > 0 ? { licenses } : {}) };
+}
+
+const WANT = /(?:\.dist-info\/METADATA|\.egg-info\/PKG-INFO|(?:^|\/)EGG-INFO\/PKG-INFO|\.egg-info|\.egg)$/;
+
+export const pythonCataloger: Cataloger = {
+  name: 'python',
+  kind: 'installed',
+  matches: (p) => WANT.test(p),
+  async catalog(ctx, paths) {
+    const out: Package[] = [];
+    for (const path of paths) {
+      const text = path.endsWith('.egg') ? await ctx.fs.readFile(path, MAX_EGG_BYTES).then((b) => (b ? readEggPkgInfo(b, path) : undefined)) : await readText(ctx, path, 16 * 1024 * 1024);
+      if (text === undefined) continue;
+      const m = parseCoreMetadata(text);
+      if (m) out.push(pypiPackage(m.name, m.version, path, 'python', m.licenses));
+      else ctx.warn(`${path}: no Name and Version in Python package metadata`);
+    }
+    return out;
+  },
+};

@@ -7,7 +7,9 @@
  */
 import type { Command } from 'commander';
 import { AirlockError } from '../common/errors.ts';
-import { writeFileAtomic } from '../common/fsx.ts';
+import { readFileBounded, writeFileAtomic } from '../common/fsx.ts';
+import { activeVulnDbPath } from '../bundle/store.ts';
+import { applyIgnoreRules, parseIgnoreFile, type IgnoreRule } from '../scan/ignore.ts';
 import { parseDuration } from '../common/size.ts';
 import { catalog } from '../scan/catalog.ts';
 import { severityRank, SEVERITY_ORDER } from '../scan/formats/format.ts';
@@ -19,7 +21,9 @@ import { VERSION } from './main.ts';
 import { printJson, useColor, warn } from './output.ts';
 
 interface ScanOptions {
-  db: string;
+  db?: string;
+  store?: string;
+  ignore?: string[];
   format?: string;
   json?: boolean;
   output?: string;
@@ -40,20 +44,32 @@ async function runScan(target: string, opts: ScanOptions): Promise<void> {
   const format = getFormat(opts.json ? 'json' : (opts.format ?? 'table'), 'findings');
   const failOn = opts.failOn ? parseSeverity(opts.failOn) : undefined;
   const maxAge = parseDuration(opts.maxDbAge, '--max-db-age');
-  const db = VulnDb.open(opts.db);
+  if ((opts.db === undefined) === (opts.store === undefined)) throw new AirlockError('USAGE', 'give --db FILE or --store DIR (the DB a bundle installed)');
+  const dbPath = opts.db ?? (await activeVulnDbPath(opts.store as string));
+  // In a store, images are addressed by their name in the bundle: store:NAME.
+  if (target.startsWith('store:')) {
+    if (!opts.store) throw new AirlockError('USAGE', `${target}: store: targets need --store DIR`);
+    target = `oci:${opts.store}:${target.slice('store:'.length)}`;
+  }
+  const rules: IgnoreRule[] = [];
+  for (const file of opts.ignore ?? []) rules.push(...parseIgnoreFile(await readFileBounded(file, 16 * 1024 * 1024, 'ignore file'), file));
+  const db = VulnDb.open(dbPath);
   try {
     const info = db.info();
     const now = new Date();
     const ageMs = now.getTime() - Date.parse(info.builtAt);
     if (!Number.isFinite(ageMs) || ageMs > maxAge) {
       const days = Number.isFinite(ageMs) ? `${Math.floor(ageMs / 86_400_000)} days old` : 'of unknown age';
-      const message = `${opts.db}: the vulnerability DB was built ${info.builtAt || '(unknown)'} and is ${days}, older than --max-db-age ${opts.maxDbAge}; findings published since are missing`;
+      const message = `${dbPath}: the vulnerability DB was built ${info.builtAt || '(unknown)'} and is ${days}, older than --max-db-age ${opts.maxDbAge}; findings published since are missing`;
       if (opts.requireFreshDb) throw new AirlockError('EXPIRED', message);
       warn(`STALE DATABASE: ${message}`);
     }
     const result = await catalog(target);
     for (const w of result.warnings) warn(w);
-    const { findings, unsupported } = matchPackages(result.packages, db);
+    const matched = matchPackages(result.packages, db);
+    const unsupported = matched.unsupported;
+    const { findings, expired } = applyIgnoreRules(matched.findings, rules, now);
+    for (const r of expired) warn(`${r.by}: the ignore rule for ${r.id} expired on ${r.expires}; the finding is reported again`);
     for (const [eco, n] of Object.entries(unsupported)) warn(`${n} ${eco} package(s) not matched: no version comparator for ${eco}`);
     const text = format.render({
       catalog: result,
@@ -79,7 +95,9 @@ export function registerScanCommands(program: Command): void {
     .command('scan')
     .description('scan a target for known vulnerabilities with the offline DB (rootfs:DIR, dir:PATH, oci:DIR[:TAG], docker-archive:FILE[:TAG], sbom:FILE)')
     .argument('<target>', 'what to scan')
-    .requiredOption('--db <file>', 'the vulnerability DB (vuln.db)')
+    .option('--db <file>', 'the vulnerability DB (vuln.db)')
+    .option('--store <dir>', 'use the active DB of an Airlock store (and scan its images as store:NAME)')
+    .option('--ignore <file>', 'suppress findings: OpenVEX, or a YAML list with justification and expiry (repeatable)', (v: string, p: string[]) => [...p, v], [] as string[])
     .option('--format <format>', 'table, json, sarif or cyclonedx (VEX)', 'table')
     .option('--json', 'the same as --format json')
     .option('-o, --output <file>', 'write the report to a file instead of stdout')

@@ -25,8 +25,15 @@ export async function splitRefTag(spec: string): Promise<{ path: string; tag?: s
     () => true,
     () => false,
   );
+  if (exists) return { path: spec };
+  // Reference names may hold ':' and '/' themselves (a store's "registry/team/app:1.0"):
+  // the layout is the shortest prefix, ending before a ':', that is an OCI layout.
+  for (let i = spec.indexOf(':'); i > 0; i = spec.indexOf(':', i + 1)) {
+    const isLayout = await fsp.stat(`${spec.slice(0, i)}/oci-layout`).then(() => true, () => false);
+    if (isLayout) return { path: spec.slice(0, i), tag: spec.slice(i + 1) };
+  }
   const colon = spec.lastIndexOf(':');
-  if (exists || colon <= 0 || spec.slice(colon + 1).includes('/')) return { path: spec };
+  if (colon <= 0 || spec.slice(colon + 1).includes('/')) return { path: spec };
   return { path: spec.slice(0, colon), tag: spec.slice(colon + 1) };
 }
 

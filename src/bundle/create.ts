@@ -33,7 +33,9 @@ import { locateBundle, readHead } from './format.ts';
 import { PARTS_FILE, PartWriter } from './parts.ts';
 import { ClientPool } from '../oci/registry/index.ts';
 import { type ImportedItem, importerFor, type RegistryImportOptions } from './sources/index.ts';
-import { parseBundleSpec } from './spec.ts';
+import { type BundleSpec, parseBundleSpec, parseImageRef } from './spec.ts';
+import { imagesInManifests } from './manifest-images.ts';
+import { loadResources } from '../policy/index.ts';
 import { writeBundleTar } from './tar-writer.ts';
 
 export interface CreateOptions {
@@ -63,6 +65,19 @@ export interface CreateResult {
   parts?: { name: string; size: number }[];
 }
 
+/** Adds every image the `images-from:` manifests reference, once, after the listed images. */
+async function addImagesFrom(spec: BundleSpec): Promise<void> {
+  if (spec.imagesFrom.length === 0) return;
+  const listed = new Set(spec.sources.filter((x) => x.type === 'image').map((x) => x.ref));
+  const found = imagesInManifests(await loadResources(spec.imagesFrom));
+  if (found.length === 0) throw new AirlockError('BAD_INPUT', `${spec.file}: images-from: no container images in ${spec.imagesFrom.join(', ')}`);
+  const at = spec.sources.findIndex((x) => x.type !== 'image');
+  const added = found
+    .filter((ref) => !listed.has(ref))
+    .map((ref) => ({ type: 'image' as const, ref, field: 'images-from', ...parseImageRef(ref, dirname(spec.file), `${spec.file}: images-from`) }));
+  spec.sources.splice(at < 0 ? spec.sources.length : at, 0, ...added);
+}
+
 /** Reads the descriptor of an earlier bundle (folder, tar, parts, or the descriptor file itself). */
 export async function readBaseDescriptor(path: string): Promise<{ descriptor: BundleDescriptor; digest: string }> {
   let bytes: Buffer;
@@ -75,6 +90,7 @@ export async function readBaseDescriptor(path: string): Promise<{ descriptor: Bu
 export async function createBundle(options: CreateOptions): Promise<CreateResult> {
   const specBytes = await readFileBounded(options.specFile, 16 * 1024 * 1024, 'bundle spec');
   const spec = parseBundleSpec(specBytes, options.specFile);
+  await addImagesFrom(spec);
   const format = options.split !== undefined ? 'split' : options.format ?? 'dir';
   if (options.split !== undefined && options.format === 'dir') {
     throw new AirlockError('USAGE', '--split writes the bundle as a tar in parts; it cannot be combined with --format dir');

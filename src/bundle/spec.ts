@@ -58,6 +58,11 @@ export const BundleSpecSchema = z
     sequence: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional().describe('monotonic per channel; default: seconds since 1970, or the base sequence + 1'),
     expires: z.string().regex(/^\d+[smhdw]$/, 'must be a duration such as 90d, 12h or 2w').optional().describe('validity from creation (default 90d)'),
     images: z.array(imageEntry).max(10_000).default([]),
+    'images-from': z
+      .array(z.string().min(1).max(4096))
+      .max(10_000)
+      .default([])
+      .describe('Kubernetes manifest files or folders (multi-document YAML, JSON, rendered Helm output): every image they reference is added'),
     files: z.array(pathEntry).max(100_000).default([]),
     vulndb: z.union([z.string().min(1).max(4096), z.object({ path: z.string().min(1).max(4096) }).strict()]).optional(),
     'trivy-db': z.string().min(1).max(4096).optional().describe("Trivy's db.tar.gz (trivy.db and metadata.json), served as <registry>/<prefix>/trivy-db:2"),
@@ -87,6 +92,8 @@ export interface SourceRef {
 
 export interface BundleSpec {
   file: string;
+  /** Manifest files or folders whose images are added (resolved by loadBundleSpec). */
+  imagesFrom: string[];
   name: string;
   channel: string;
   version: string;
@@ -177,9 +184,10 @@ export function parseBundleSpec(text: string | Uint8Array, file: string): Bundle
     const p = typeof entry === 'string' ? entry : entry.path;
     sources.push({ type: 'policy', ref: p, path: abs(p), field: `policies[${i}]`, ...(typeof entry === 'object' && entry.name ? { name: entry.name } : {}) });
   });
-  if (sources.length === 0) throw new AirlockError('BAD_INPUT', `${file}: the bundle has no content (add images, files, vulndb or policies)`);
+  if (sources.length === 0 && s['images-from'].length === 0) throw new AirlockError('BAD_INPUT', `${file}: the bundle has no content (add images, images-from, files, vulndb or policies)`);
   return {
     file,
+    imagesFrom: s['images-from'].map(abs),
     name: s.name,
     channel: s.channel,
     version: s.version,

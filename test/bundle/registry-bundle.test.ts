@@ -80,6 +80,13 @@ test('registry -> bundle -> verify -> apply -> registry, with a prefix; re-apply
   assert.equal(badDb.code, 2);
   assert.match(badDb.stderr, /bad\.tar\.gz: trivy-db: trivy\.db and metadata\.json missing from the archive/);
 
+  // images-from: the images Kubernetes manifests reference are pulled too.
+  writeFileSync(join(dir, 'deploy.yaml'), `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: app}\nspec:\n  template:\n    spec:\n      containers: [{name: app, image: "${a.host}/team/app:1.0"}]\n`);
+  writeFileSync(join(dir, 'from.yaml'), 'name: from\nversion: "1"\nimages-from:\n  - ./deploy.yaml\n');
+  const from = await runCli(['bundle', 'create', '-f', join(dir, 'from.yaml'), '-o', join(dir, 'b-from'), '--key', keys.privateKeyPath, '--plain-http', '--json']);
+  assert.equal(from.code, 0, from.stderr);
+  assert.deepEqual(JSON.parse(from.stdout).descriptor.items.map((i: { name: string }) => i.name), [`${a.host}/team/app:1.0`]);
+
   // An image name that no registry holds fails create with one line and no output.
   writeFileSync(join(dir, 'missing.yaml'), `name: mirror\nversion: "1"\nimages:\n  - ${a.host}/team/absent:9\n`);
   const missing = await runCli(['bundle', 'create', '-f', join(dir, 'missing.yaml'), '-o', join(dir, 'b2'), '--key', keys.privateKeyPath, '--plain-http']);

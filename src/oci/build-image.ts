@@ -14,7 +14,8 @@ import { OCI_CONFIG, OCI_LAYER_TAR_GZIP, OCI_MANIFEST, REF_NAME_ANNOTATION } fro
 
 export type LayerFiles = Record<string, string | Buffer>;
 
-export async function tarOf(files: LayerFiles): Promise<Buffer> {
+/** Fills a tar-stream packer with `fill`, finalizes it, and returns the whole archive. */
+export async function packToBuffer(fill: (pack: tar.Pack) => void): Promise<Buffer> {
   const pack = tar.pack();
   const chunks: Buffer[] = [];
   const done = new Promise<void>((resolve, reject) => {
@@ -22,13 +23,19 @@ export async function tarOf(files: LayerFiles): Promise<Buffer> {
     pack.on('end', () => resolve());
     pack.on('error', reject);
   });
-  for (const name of Object.keys(files).sort()) {
-    const body = files[name] as string | Buffer;
-    pack.entry({ name, mtime: new Date(0), mode: 0o644, uid: 0, gid: 0 }, typeof body === 'string' ? Buffer.from(body) : body);
-  }
+  fill(pack);
   pack.finalize();
   await done;
   return Buffer.concat(chunks);
+}
+
+export function tarOf(files: LayerFiles): Promise<Buffer> {
+  return packToBuffer((pack) => {
+    for (const name of Object.keys(files).sort()) {
+      const body = files[name] as string | Buffer;
+      pack.entry({ name, mtime: new Date(0), mode: 0o644, uid: 0, gid: 0 }, typeof body === 'string' ? Buffer.from(body) : body);
+    }
+  });
 }
 
 export interface BuiltImage {

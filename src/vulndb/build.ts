@@ -95,6 +95,13 @@ export async function buildVulnDb(options: BuildOptions): Promise<BuildReport> {
     db.close();
     db = undefined;
     try {
+      // SQLite wrote without syncing (fast import); the file is made durable once, before it gets its name.
+      const fh = await fsp.open(tmp, 'r+');
+      try {
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
       await fsp.rename(tmp, output);
       await fsyncDir(dirname(output));
     } catch (e) {

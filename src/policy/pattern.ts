@@ -269,34 +269,23 @@ function combine(errs: PatternErr[]): PatternErr {
 function validateArray(resource: unknown[], pattern: unknown[], path: string, ac: AnchorTracker, depth: number): Out {
   if (pattern.length === 0) return { path, err: new PatternErr('pattern Array empty') };
   const first = pattern[0];
-  if (isMap(first)) {
-    let applied = 0;
-    const skips: PatternErr[] = [];
-    for (let i = 0; i < resource.length; i++) {
-      const r = element(resource[i], first, `${path}${i}/`, ac, depth + 1);
-      if (r.err) {
-        if (r.err.skip) {
-          skips.push(r.err);
-          continue;
-        }
-        return r;
-      }
-      applied++;
-    }
-    if (applied === 0 && skips.length > 0) {
-      const c = combine(skips);
-      return { path, err: new PatternErr(c.message, true, c.global, c.negation) };
-    }
-    return OK;
-  }
+  if (isMap(first)) return eachElement(resource.length, (i) => element(resource[i], first, `${path}${i}/`, ac, depth + 1), path);
   if (!Array.isArray(first)) return element(resource, first, path, ac, depth + 1);
   if (resource.length < pattern.length) {
     return { path: '', err: new PatternErr(`validate Array failed, array length mismatch, resource Array len is ${resource.length} and pattern Array len is ${pattern.length}`) };
   }
+  return eachElement(pattern.length, (i) => element(resource[i], pattern[i], `${path}${i}/`, ac, depth + 1), path);
+}
+
+/**
+ * Checks elements 0..n-1: the first failure wins; elements that skip are ignored, and
+ * when every element skips the skip propagates (Kyverno's validateArray).
+ */
+function eachElement(n: number, check: (i: number) => Out, path: string): Out {
   let applied = 0;
   const skips: PatternErr[] = [];
-  for (let i = 0; i < pattern.length; i++) {
-    const r = element(resource[i], pattern[i], `${path}${i}/`, ac, depth + 1);
+  for (let i = 0; i < n; i++) {
+    const r = check(i);
     if (r.err) {
       if (r.err.skip) {
         skips.push(r.err);

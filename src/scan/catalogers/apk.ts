@@ -1,7 +1,6 @@
 /** apk: /lib/apk/db/installed (Alpine, Wolfi, Chainguard); `o:` is the origin (source) package. */
 import { distroRelease, osEcosystem, purlDistro } from '../os-release.ts';
-import type { Package } from '../types.ts';
-import { readText, type Cataloger } from './cataloger.ts';
+import { type Cataloger, packagesFromText } from './cataloger.ts';
 import { osPurl } from './purl.ts';
 
 export interface ApkEntry {
@@ -43,10 +42,7 @@ export const apkCataloger: Cataloger = {
     const eco = osEcosystem(ctx.os, 'Alpine');
     const release = distroRelease(ctx.os);
     const ns = ctx.os?.id === 'wolfi' || ctx.os?.id === 'chainguard' ? ctx.os.id : 'alpine';
-    const out: Package[] = [];
-    for (const path of paths) {
-      const text = await readText(ctx, path);
-      if (text === undefined) continue;
+    return packagesFromText(ctx, paths, (text, path, out) => {
       for (const e of parseApkInstalled(text)) {
         out.push({
           ecosystem: eco,
@@ -61,7 +57,6 @@ export const apkCataloger: Cataloger = {
           ...(e.license ? { licenses: [e.license] } : {}),
         });
       }
-    }
-    return out;
+    });
   },
 };

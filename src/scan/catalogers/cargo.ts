@@ -1,6 +1,5 @@
 /** Cargo.lock: `[[package]]` entries from a registry (path and git sources are left out). */
-import type { Package } from '../types.ts';
-import { baseName, readText, type Cataloger } from './cataloger.ts';
+import { baseName, type Cataloger, packagesFromText } from './cataloger.ts';
 import { purl } from './purl.ts';
 import { parseToml_ } from './python-lock.ts';
 
@@ -23,14 +22,10 @@ export const cargoCataloger: Cataloger = {
   kind: 'declared',
   matches: (p) => baseName(p) === 'Cargo.lock',
   async catalog(ctx, paths) {
-    const out: Package[] = [];
-    for (const path of paths) {
-      const text = await readText(ctx, path);
-      if (text === undefined) continue;
+    return packagesFromText(ctx, paths, (text, path, out) => {
       for (const c of parseCargoLock(text, path)) {
         out.push({ ecosystem: 'crates.io', name: c.name, version: c.version, purl: purl({ type: 'cargo', name: c.name, version: c.version }), locations: [path], foundBy: 'cargo-lock' });
       }
-    }
-    return out;
+    });
   },
 };

@@ -39,6 +39,23 @@ export async function readText(ctx: CatalogContext, path: string, maxBytes = MAX
   return b?.toString('utf8');
 }
 
+/**
+ * The loop most catalogers share: read each matched file as text (skipping those that
+ * cannot be read), and let `collect` push the packages it finds in it.
+ */
+export async function packagesFromText(
+  ctx: CatalogContext,
+  paths: readonly string[],
+  collect: (text: string, path: string, out: Package[]) => void,
+): Promise<Package[]> {
+  const out: Package[] = [];
+  for (const path of paths) {
+    const text = await readText(ctx, path);
+    if (text !== undefined) collect(text, path, out);
+  }
+  return out;
+}
+
 export function baseName(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
 }

@@ -1,8 +1,7 @@
 /** PHP Composer: composer.lock (`packages`, `packages-dev`) and vendor/composer/installed.json (v1 array or v2 `{packages}`). */
 import { AirlockError } from '../../common/errors.ts';
 import { parseJsonStrict } from '../../common/json.ts';
-import type { Package } from '../types.ts';
-import { baseName, readText, type Cataloger } from './cataloger.ts';
+import { baseName, type Cataloger, packagesFromText } from './cataloger.ts';
 import { purl } from './purl.ts';
 
 export function parseComposer(text: string, source: string): { name: string; version: string; licenses: string[] }[] {
@@ -28,10 +27,7 @@ export const composerCataloger: Cataloger = {
   kind: 'declared',
   matches: (p) => baseName(p) === 'composer.lock' || p.endsWith('vendor/composer/installed.json'),
   async catalog(ctx, paths) {
-    const out: Package[] = [];
-    for (const path of paths) {
-      const text = await readText(ctx, path);
-      if (text === undefined) continue;
+    return packagesFromText(ctx, paths, (text, path, out) => {
       for (const c of parseComposer(text, path)) {
         const [vendor, name] = c.name.includes('/') ? [c.name.slice(0, c.name.indexOf('/')), c.name.slice(c.name.indexOf('/') + 1)] : [undefined, c.name];
         out.push({
@@ -44,7 +40,6 @@ export const composerCataloger: Cataloger = {
           ...(c.licenses.length > 0 ? { licenses: c.licenses } : {}),
         });
       }
-    }
-    return out;
+    });
   },
 };

@@ -1,8 +1,7 @@
 /** .NET: *.deps.json (`libraries` of type package) and NuGet packages.lock.json (`dependencies` per target framework). */
 import { AirlockError } from '../../common/errors.ts';
 import { parseJsonStrict } from '../../common/json.ts';
-import type { Package } from '../types.ts';
-import { baseName, readText, type Cataloger } from './cataloger.ts';
+import { baseName, type Cataloger, packagesFromText } from './cataloger.ts';
 import { purl } from './purl.ts';
 
 type Obj = Record<string, unknown>;
@@ -40,13 +39,9 @@ export const dotnetCataloger: Cataloger = {
   kind: 'declared',
   matches: (p) => p.endsWith('.deps.json') || baseName(p) === 'packages.lock.json',
   async catalog(ctx, paths) {
-    const out: Package[] = [];
-    for (const path of paths) {
-      const text = await readText(ctx, path);
-      if (text === undefined) continue;
+    return packagesFromText(ctx, paths, (text, path, out) => {
       const list = path.endsWith('.deps.json') ? parseDepsJson(text, path) : parsePackagesLock(text, path);
       for (const c of list) out.push({ ecosystem: 'NuGet', name: c.name, version: c.version, purl: purl({ type: 'nuget', name: c.name, version: c.version }), locations: [path], foundBy: 'dotnet' });
-    }
-    return out;
+    });
   },
 };

@@ -5,8 +5,7 @@
  */
 import { AirlockError } from '../../common/errors.ts';
 import { distroRelease, osEcosystem, purlDistro } from '../os-release.ts';
-import type { Package } from '../types.ts';
-import { readText, type Cataloger } from './cataloger.ts';
+import { type Cataloger, packagesFromText } from './cataloger.ts';
 import { osPurl } from './purl.ts';
 
 export interface DpkgEntry {
@@ -80,10 +79,7 @@ export const dpkgCataloger: Cataloger = {
     const eco = osEcosystem(ctx.os, 'Debian');
     const release = distroRelease(ctx.os);
     const ns = ctx.os?.id === 'ubuntu' ? 'ubuntu' : 'debian';
-    const out: Package[] = [];
-    for (const path of paths) {
-      const text = await readText(ctx, path);
-      if (text === undefined) continue;
+    return packagesFromText(ctx, paths, (text, path, out) => {
       for (const e of parseDpkgStatus(text, path)) {
         out.push({
           ecosystem: eco,
@@ -97,7 +93,6 @@ export const dpkgCataloger: Cataloger = {
           foundBy: 'dpkg',
         });
       }
-    }
-    return out;
+    });
   },
 };

@@ -4,7 +4,7 @@
  * starting with ./ or ../ or /) have no version and are left out.
  */
 import type { Package } from '../types.ts';
-import { baseName, readText, type Cataloger } from './cataloger.ts';
+import { baseName, type Cataloger, packagesFromText } from './cataloger.ts';
 import { purl } from './purl.ts';
 
 export interface GoModule {
@@ -72,12 +72,8 @@ export const goModCataloger: Cataloger = {
   kind: 'declared',
   matches: (p) => baseName(p) === 'go.mod' && !p.includes('/vendor/'),
   async catalog(ctx, paths) {
-    const out: Package[] = [];
-    for (const path of paths) {
-      const text = await readText(ctx, path);
-      if (text === undefined) continue;
+    return packagesFromText(ctx, paths, (text, path, out) => {
       for (const m of parseGoMod(text)) out.push(goPackage(m.path, m.version, path, 'go-mod'));
-    }
-    return out;
+    });
   },
 };

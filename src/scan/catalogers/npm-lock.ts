@@ -5,8 +5,7 @@
  */
 import { AirlockError } from '../../common/errors.ts';
 import { parseJsonStrict } from '../../common/json.ts';
-import type { Package } from '../types.ts';
-import { baseName, readText, type Cataloger } from './cataloger.ts';
+import { baseName, type Cataloger, packagesFromText } from './cataloger.ts';
 import { npmPackage } from './npm.ts';
 
 export interface LockedPackage {
@@ -56,12 +55,8 @@ export const npmLockCataloger: Cataloger = {
   kind: 'declared',
   matches: (p) => (baseName(p) === 'package-lock.json' || baseName(p) === 'npm-shrinkwrap.json') && !p.includes('node_modules/'),
   async catalog(ctx, paths) {
-    const out: Package[] = [];
-    for (const path of paths) {
-      const text = await readText(ctx, path);
-      if (text === undefined) continue;
+    return packagesFromText(ctx, paths, (text, path, out) => {
       for (const p of parsePackageLock(text, path)) out.push(npmPackage(p.name, p.version, path, 'npm-lock'));
-    }
-    return out;
+    });
   },
 };

@@ -4,8 +4,7 @@
  */
 import { AirlockError } from '../../common/errors.ts';
 import { parseYamlAll } from '../../common/yaml.ts';
-import type { Package } from '../types.ts';
-import { baseName, readText, type Cataloger } from './cataloger.ts';
+import { baseName, type Cataloger, packagesFromText } from './cataloger.ts';
 import { npmPackage } from './npm.ts';
 
 export interface PnpmEntry {
@@ -59,12 +58,8 @@ export const pnpmCataloger: Cataloger = {
   kind: 'declared',
   matches: (p) => baseName(p) === 'pnpm-lock.yaml' && !p.includes('node_modules/'),
   async catalog(ctx, paths) {
-    const out: Package[] = [];
-    for (const path of paths) {
-      const text = await readText(ctx, path);
-      if (text === undefined) continue;
+    return packagesFromText(ctx, paths, (text, path, out) => {
       for (const e of parsePnpmLock(text, path)) out.push(npmPackage(e.name, e.version, path, 'pnpm-lock'));
-    }
-    return out;
+    });
   },
 };

@@ -5,8 +5,7 @@
 import { parse as parseToml } from 'smol-toml';
 import { AirlockError } from '../../common/errors.ts';
 import { parseJsonStrict } from '../../common/json.ts';
-import type { Package } from '../types.ts';
-import { baseName, readText, type Cataloger } from './cataloger.ts';
+import { baseName, type Cataloger, packagesFromText } from './cataloger.ts';
 import { pypiPackage } from './python.ts';
 
 type Obj = Record<string, unknown>;
@@ -76,15 +75,11 @@ export const pythonLockCataloger: Cataloger = {
     return REQ.test(b) || b === 'poetry.lock' || b === 'Pipfile.lock' || b === 'uv.lock';
   },
   async catalog(ctx, paths) {
-    const out: Package[] = [];
-    for (const path of paths) {
-      const text = await readText(ctx, path);
-      if (text === undefined) continue;
+    return packagesFromText(ctx, paths, (text, path, out) => {
       const b = baseName(path);
       const pins = b === 'Pipfile.lock' ? parsePipfileLock(text, path) : b.endsWith('.lock') ? parseTomlPackages(text, path) : parseRequirements(text);
       const by = b === 'Pipfile.lock' ? 'pipenv' : b === 'poetry.lock' ? 'poetry' : b === 'uv.lock' ? 'uv' : 'pip-requirements';
       for (const p of pins) out.push(pypiPackage(p.name, p.version, path, by));
-    }
-    return out;
+    });
   },
 };

@@ -4,7 +4,7 @@
  * read by file name: gemspecs are Ruby code and are never evaluated).
  */
 import type { Package } from '../types.ts';
-import { baseName, readText, type Cataloger } from './cataloger.ts';
+import { baseName, type Cataloger, packagesFromText } from './cataloger.ts';
 import { purl } from './purl.ts';
 
 export function parseGemfileLock(text: string): { name: string; version: string }[] {
@@ -37,13 +37,9 @@ export const gemfileLockCataloger: Cataloger = {
   kind: 'declared',
   matches: (p) => baseName(p) === 'Gemfile.lock' || baseName(p) === 'gems.locked',
   async catalog(ctx, paths) {
-    const out: Package[] = [];
-    for (const path of paths) {
-      const text = await readText(ctx, path);
-      if (text === undefined) continue;
+    return packagesFromText(ctx, paths, (text, path, out) => {
       for (const g of parseGemfileLock(text)) out.push(gemPackage(g.name, g.version, path, 'gemfile-lock'));
-    }
-    return out;
+    });
   },
 };
 

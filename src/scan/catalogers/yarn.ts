@@ -5,8 +5,7 @@
  */
 import { AirlockError } from '../../common/errors.ts';
 import { parseYaml } from '../../common/yaml.ts';
-import type { Package } from '../types.ts';
-import { baseName, readText, type Cataloger } from './cataloger.ts';
+import { baseName, type Cataloger, packagesFromText } from './cataloger.ts';
 import { npmPackage } from './npm.ts';
 
 export interface YarnEntry {
@@ -77,17 +76,13 @@ export const yarnCataloger: Cataloger = {
   kind: 'declared',
   matches: (p) => baseName(p) === 'yarn.lock' && !p.includes('node_modules/'),
   async catalog(ctx, paths) {
-    const out: Package[] = [];
-    for (const path of paths) {
-      const text = await readText(ctx, path);
-      if (text === undefined) continue;
+    return packagesFromText(ctx, paths, (text, path, out) => {
       const seen = new Set<string>();
       for (const e of parseYarnLock(text, path)) {
         if (seen.has(`${e.name}@${e.version}`)) continue;
         seen.add(`${e.name}@${e.version}`);
         out.push(npmPackage(e.name, e.version, path, 'yarn-lock'));
       }
-    }
-    return out;
+    });
   },
 };

@@ -20,7 +20,7 @@ import { parseManifest } from '../oci/manifest.ts';
 import { REF_NAME_ANNOTATION } from '../oci/media-types.ts';
 import { walkTree } from '../oci/walk.ts';
 import type { TrustRoot } from '../trust/trust-root.ts';
-import type { BundleDescriptor } from './descriptor.ts';
+import { BUNDLE_ANNOTATION, type BundleDescriptor, ITEM_TYPE_ANNOTATION } from './descriptor.ts';
 import { locateBundle, readHead } from './format.ts';
 import { VULNDB_ITEM_NAME } from './sources/vulndb-source.ts';
 import { type AppliedRecord, Store, VULNDB_DIR } from './store.ts';
@@ -190,7 +190,7 @@ export function mergeIndex(index: ImageIndex, d: BundleDescriptor): ImageIndex {
     digest: i.digest,
     size: i.size,
     ...(i.artifactType ? { artifactType: i.artifactType } : {}),
-    annotations: { [REF_NAME_ANNOTATION]: i.name, 'dev.airlock.item.type': i.type, 'dev.airlock.bundle': `${d.name}@${d.version}` },
+    annotations: { [REF_NAME_ANNOTATION]: i.name, [ITEM_TYPE_ANNOTATION]: i.type, [BUNDLE_ANNOTATION]: `${d.name}@${d.version}` },
   }));
   return { ...index, manifests: [...kept, ...added] };
 }

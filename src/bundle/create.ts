@@ -139,7 +139,6 @@ export async function createBundle(options: CreateOptions): Promise<CreateResult
     const omitted: BlobRef[] = [];
     for (const d of tree.blobs) (held.has(d.digest) ? omitted : blobs).push({ digest: d.digest, size: d.size });
     for (const b of omitted) await fsp.rm(layout.blobPath(b.digest), { force: true });
-    // A linked blob shares the source's file: nothing in the work folder may write to it.
     // Blobs imported but not reachable (none in practice) are not shipped.
     const reachable = new Set(tree.blobs.map((d) => d.digest));
     for (const name of await fsp.readdir(join(work, 'blobs', 'sha256'))) {

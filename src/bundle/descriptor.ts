@@ -17,6 +17,8 @@ export const MAX_DESCRIPTOR_BYTES = 64 * 1024 * 1024;
 /** Annotations Airlock puts on the layout's index entries. */
 export const ITEM_TYPE_ANNOTATION = 'dev.airlock.item.type';
 export const ITEM_SOURCE_ANNOTATION = 'dev.airlock.item.source';
+/** On a store's index entries: the bundle name@version that delivered the item. */
+export const BUNDLE_ANNOTATION = 'dev.airlock.bundle';
 
 const digest = z.string().regex(/^sha256:[a-f0-9]{64}$/, 'must be sha256:<64 lowercase hex digits>');
 const size = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);

@@ -62,7 +62,7 @@ export function tarBytes(loc: BundleLocation, onProblem: (line: string) => void)
 }
 
 export type TarMember =
-  | { kind: 'meta'; name: typeof LAYOUT_FILE | typeof DESCRIPTOR_FILE | typeof SIGNATURE_FILE | typeof INDEX_FILE; size: number; stream: AsyncIterable<Buffer> }
+  | { kind: 'meta'; name: string; size: number; stream: AsyncIterable<Buffer> }
   | { kind: 'blob'; digest: string; size: number; stream: AsyncIterable<Buffer> }
   | { kind: 'dir'; name: string };
 
@@ -106,7 +106,7 @@ export async function* tarMembers(bytes: AsyncIterable<Buffer>, where: string): 
       const stream = entry as unknown as AsyncIterable<Buffer>;
       if (c.kind === 'dir') yield { kind: 'dir', name: c.name };
       else if (c.kind === 'blob') yield { kind: 'blob', digest: c.digest, size, stream };
-      else yield { kind: 'meta', name: c.name as TarMember extends { kind: 'meta'; name: infer N } ? N : never, size, stream };
+      else yield { kind: 'meta', name: c.name, size, stream };
       entry.resume();
     }
   } catch (e) {

@@ -10,6 +10,7 @@ import { AirlockError } from '../common/errors.ts';
 import { REF_NAME_ANNOTATION } from '../oci/media-types.ts';
 import { BlobLocations, ClientPool, formatReference, mirrorReference, parseReference, pushImage, type RegistryOptions } from '../oci/registry/index.ts';
 import { TRIVY_TARGETS } from './sources/trivy-source.ts';
+import { ITEM_TYPE_ANNOTATION } from './descriptor.ts';
 import type { Store } from './store.ts';
 
 export interface PushedItem {
@@ -32,7 +33,7 @@ export async function pushStoreItems(store: Store, names: readonly string[], reg
       const entry = index.manifests.find((m) => m.annotations?.[REF_NAME_ANNOTATION] === name);
       if (!entry) throw new AirlockError('NOT_FOUND', `${store.root}: item ${name} is not in the store`);
       // Trivy's DBs go where Trivy looks for them: <registry>/<prefix>/trivy-db:2 and trivy-java-db:1.
-      const type = entry.annotations?.['dev.airlock.item.type'] as keyof typeof TRIVY_TARGETS | undefined;
+      const type = entry.annotations?.[ITEM_TYPE_ANNOTATION] as keyof typeof TRIVY_TARGETS | undefined;
       const trivy = type !== undefined ? TRIVY_TARGETS[type] : undefined;
       const source = trivy ? { ...parseReference(trivy), repository: trivy.split(':')[0] as string } : parseReference(name);
       const target = mirrorReference(source.tag === undefined && source.digest === undefined ? { ...source, tag: 'latest' } : source, registry, prefix);

@@ -8,9 +8,10 @@
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { AirlockError, errnoCode, ioError } from '../common/errors.ts';
+import { AirlockError } from '../common/errors.ts';
 import { pathExists, readFileBounded, writeFileAtomic, mkdirp } from '../common/fsx.ts';
 import { jsonBytes, parseJsonStrict } from '../common/json.ts';
+import { takeDirLock, type Unlock } from '../common/lock.ts';
 import { OciLayout } from '../oci/layout.ts';
 
 export const STATE_FILE = 'airlock-state.json';
@@ -82,26 +83,8 @@ export class Store {
   }
 
   /** Takes the store's lock; a lock left by a process that no longer runs is taken over. */
-  async lock(): Promise<() => Promise<void>> {
-    const path = join(this.root, LOCK_FILE);
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        const fh = await fsp.open(path, 'wx', 0o644);
-        await fh.writeFile(`${process.pid}\n`);
-        await fh.close();
-        return async () => {
-          await fsp.rm(path, { force: true });
-        };
-      } catch (e) {
-        if (errnoCode(e) !== 'EEXIST') throw ioError(this.root, e, 'lock store');
-        const pid = Number((await fsp.readFile(path, 'utf8').catch(() => '')).trim());
-        if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
-          throw new AirlockError('LOCKED', `${this.root}: another airlock process (pid ${pid}) is applying to this store`);
-        }
-        await fsp.rm(path, { force: true });
-      }
-    }
-    throw new AirlockError('LOCKED', `${this.root}: could not take the store lock`);
+  lock(): Promise<Unlock> {
+    return takeDirLock(this.root, LOCK_FILE, 'applying to this store');
   }
 
   stagingPath(descriptorDigest: string): string {
@@ -129,14 +112,6 @@ export class Store {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return errnoCode(e) === 'EPERM';
-  }
-}
 
 /** The path of the active vulnerability DB in a store, for `scan --store`. */
 export async function activeVulnDbPath(root: string): Promise<string> {

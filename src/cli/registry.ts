@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import { registerBundleCommands } from './bundle-command.ts';
+import { registerEvidenceCommands } from './evidence-command.ts';
 import { registerFrameworksCommands } from './frameworks-command.ts';
 import { registerMirrorCommands } from './mirror-command.ts';
 import { registerPolicyCommands } from './policy-command.ts';
@@ -17,4 +18,5 @@ export function registerExtraCommands(program: Command): void {
   registerFrameworksCommands(program);
   registerVulndbCommands(program);
   registerScanCommands(program);
+  registerEvidenceCommands(program);
 }

@@ -12,7 +12,9 @@ export interface Progress {
 
 export const silentProgress: Progress = { start() {}, advance() {}, stop() {} };
 
-export function terminalProgress(enabled = process.stderr.isTTY === true): Progress {
+/** `unit: 'items'` counts things (records, files) instead of bytes. */
+export function terminalProgress(enabled = process.stderr.isTTY === true, unit: 'bytes' | 'items' = 'bytes'): Progress {
+  const fmt = unit === 'bytes' ? formatSize : (n: number) => String(n);
   if (!enabled) return silentProgress;
   let bar: cliProgress.SingleBar | undefined;
   let done = 0;
@@ -29,11 +31,11 @@ export function terminalProgress(enabled = process.stderr.isTTY === true): Progr
         },
         cliProgress.Presets.shades_classic,
       );
-      bar.start(Math.max(totalBytes, 1), 0, { done: formatSize(0), size: formatSize(totalBytes) });
+      bar.start(Math.max(totalBytes, 1), 0, { done: fmt(0), size: fmt(totalBytes) });
     },
     advance(bytes) {
       done += bytes;
-      bar?.update(done, { done: formatSize(done) });
+      bar?.update(done, { done: fmt(done) });
     },
     stop() {
       bar?.stop();

@@ -123,7 +123,7 @@ test('parseEvidenceSignals checks shape, duplicates, the signals the importers n
   const bad = (text: string, re: RegExp): void => assert.throws(() => parseEvidenceSignals(text, 'signals.yaml'), (e: Error & { code?: string }) => e.code === 'BAD_INPUT' && re.test(e.message));
   bad(GOOD.replace('kind: EvidenceSignals', 'kind: Other'), /^signals\.yaml: kind: /);
   bad(`${GOOD}  - id: audit-review\n    title: again\n    mappings:\n      demo:\n        - control: X.1\n          rationale: A rationale long enough to say something.\n`, /signal audit-review is defined twice/);
-  bad(GOOD.replace(/  - id: audit-review\n(.*\n){5}/, ''), /signal audit-review is missing/);
+  bad(GOOD.replace(/ {2}- id: audit-review\n(.*\n){5}/, ''), /signal audit-review is missing/);
   bad(GOOD.replace('        - control: X.1\n          rationale: A rationale long enough to say something.\n', '        - control: X.1\n          rationale: A rationale long enough to say something.\n        - control: X.1\n          rationale: The same control a second time over.\n'), /control X\.1 is mapped twice/);
   bad(GOOD.replace('    title: The audit-review signal\n', '    title: The audit-review signal\n    title: twice\n'), /duplicate|unique/i);
   bad(GOOD.replace('rationale: A rationale long enough to say something.', 'rationale: "two\\nlines"'), /must be one line/);

@@ -6,10 +6,12 @@
  *   batch; anything wrong with it is thrown (the file is rejected as a whole).
  * - A `lines` type (falco, wazuh) streams the file and yields one batch per line; a
  *   line that is too long, not JSON, or not the type is yielded as an error with its
- *   number and the rest of the file still imports. A file holding one JSON document
- *   (a pretty-printed event, or an array of events) is read as that document.
- * - `auto` looks at the whole document when the file parses as one, else at its lines,
- *   and picks the first importer that recognises the value (per line, until one does).
+ *   number, and the rest of the file still imports. A file whose first line is not a
+ *   JSON value by itself (a pretty-printed event, or an array of events) is read as one
+ *   document instead.
+ * - `auto` reads the file as JSON lines when its first line is a Falco event or a Wazuh
+ *   alert (or when the file holds several values), else as one document; the importer
+ *   is the first that recognises the document, or per line the first line's.
  */
 import { promises as fsp } from 'node:fs';
 import { AirlockError, ioError } from '../../common/errors.ts';
@@ -19,7 +21,7 @@ import type { ImportContext, Importer } from '../importers/importer.ts';
 import { MAX_DOCUMENT_BYTES, resolveImporter } from '../importers/ingest.ts';
 import { AUTO_TYPE, detectImporter, getImporter } from '../importers/registry.ts';
 import type { EvidenceDraft } from '../types.ts';
-import { readJsonLinesFile } from './json-lines.ts';
+import { DEFAULT_MAX_LINE_BYTES, readJsonLinesFile } from './json-lines.ts';
 
 export type FileImportEvent =
   | { line?: number; importer: string; drafts: EvidenceDraft[] }
@@ -29,9 +31,30 @@ export interface FileImportOptions {
   maxLineBytes?: number;
 }
 
+/** The first line's value when it is a JSON value by itself (and not too long); else undefined. */
+async function firstLineValue(path: string, maxLineBytes: number): Promise<{ value: unknown } | undefined> {
+  let fh: fsp.FileHandle | undefined;
+  try {
+    fh = await fsp.open(path, 'r');
+    const buf = Buffer.alloc(Math.min(maxLineBytes + 1, 1024 * 1024 + 1));
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    const head = buf.subarray(0, bytesRead);
+    const nl = head.indexOf(10);
+    if (nl === -1 && bytesRead === buf.length) return undefined;
+    const text = head.subarray(0, nl === -1 ? bytesRead : nl).toString('utf8').replace(/^\ufeff/, '');
+    if (text.trim() === '') return undefined;
+    return { value: parseJsonStrict(text, path) };
+  } catch (e) {
+    if (e instanceof AirlockError) return undefined;
+    throw ioError(path, e, 'read');
+  } finally {
+    await fh?.close();
+  }
+}
+
 /**
  * The whole file as one JSON value; `lines` when it holds more than one value (JSON
- * lines); the parse error otherwise.
+ * lines whose first line is broken); the parse error otherwise.
  */
 async function wholeDocument(path: string, size: number, source: string): Promise<{ value: unknown } | { error: AirlockError } | 'lines'> {
   if (size > MAX_DOCUMENT_BYTES) return 'lines';
@@ -40,7 +63,7 @@ async function wholeDocument(path: string, size: number, source: string): Promis
     return { value: parseJsonStrict(bytes, source, { maxBytes: MAX_DOCUMENT_BYTES }) };
   } catch (e) {
     if (!(e instanceof AirlockError)) throw e;
-    // A second value after the first: JSON lines. jsonc-parser names it EndOfFileExpected.
+    // A second value after the first: jsonc-parser names it EndOfFileExpected.
     const many = [e.message, ...e.details].some((d) => {
       const m = /EndOfFileExpected at line (\d+)/.exec(d);
       return m !== null && Number(m[1]) > 1;
@@ -56,6 +79,7 @@ export async function* importFile(
   options: FileImportOptions = {},
 ): AsyncGenerator<FileImportEvent> {
   const source = ctx.source ?? path;
+  const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
   const fixed: Importer | undefined = type === AUTO_TYPE ? undefined : getImporter(type);
   let size: number;
   try {
@@ -64,25 +88,34 @@ export async function* importFile(
     throw ioError(path, e);
   }
 
-  if (fixed?.input === 'document') {
-    const bytes = await readFileBounded(path, MAX_DOCUMENT_BYTES, 'JSON document');
-    const value = parseJsonStrict(bytes, source, { maxBytes: MAX_DOCUMENT_BYTES });
-    yield { importer: fixed.type, drafts: fixed.import(value, { ...ctx, source }) };
-    return;
-  }
+  const asDocument = (value: unknown): FileImportEvent => {
+    const importer = resolveImporter(fixed ?? AUTO_TYPE, value, source);
+    return { importer: importer.type, drafts: importer.import(value, { ...ctx, source }) };
+  };
 
-  // Lines types and auto: a file that is one JSON document is imported as that document.
-  const whole = await wholeDocument(path, size, source);
-  if (whole !== 'lines' && 'value' in whole) {
-    const importer = resolveImporter(fixed ?? AUTO_TYPE, whole.value, source);
-    yield { importer: importer.type, drafts: importer.import(whole.value, { ...ctx, source }) };
-    return;
+  let lines = false;
+  if (fixed?.input !== 'document') {
+    const first = await firstLineValue(path, maxLineBytes);
+    // A first line that is a value by itself: JSON lines (for auto: when it is an event or alert).
+    if (first) lines = fixed !== undefined || detectImporter(first.value)?.input === 'lines';
   }
-  // A single document that does not parse, for auto: say why, rather than blame its lines.
-  if (whole !== 'lines' && !fixed) throw whole.error;
+  if (!lines) {
+    if (fixed?.input === 'document') {
+      const bytes = await readFileBounded(path, MAX_DOCUMENT_BYTES, 'JSON document');
+      yield asDocument(parseJsonStrict(bytes, source, { maxBytes: MAX_DOCUMENT_BYTES }));
+      return;
+    }
+    const whole = await wholeDocument(path, size, source);
+    if (whole !== 'lines' && 'value' in whole) {
+      yield asDocument(whole.value);
+      return;
+    }
+    // Not one document. For auto that is the answer; a lines type reads it line by line.
+    if (whole !== 'lines' && !fixed) throw whole.error;
+  }
 
   let importer = fixed;
-  for await (const l of readJsonLinesFile(path, { source, ...(options.maxLineBytes ? { maxLineBytes: options.maxLineBytes } : {}) })) {
+  for await (const l of readJsonLinesFile(path, { source, maxLineBytes })) {
     if ('error' in l) {
       yield l;
       continue;

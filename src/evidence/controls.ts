@@ -109,9 +109,8 @@ function pci321To40(raw: string): readonly string[] {
   return best?.[1] ?? [];
 }
 
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
+/** Distinct hint sets seen (alerts of one rule repeat them); the cache is cleared when full. */
+const CACHE_ENTRIES = 4096;
 
 export function createControlResolver(content: Pick<Content, 'frameworks' | 'policies'>, signals: EvidenceSignals): ControlResolver {
   const known = new Map<string, Set<string>>();
@@ -119,6 +118,42 @@ export function createControlResolver(content: Pick<Content, 'frameworks' | 'pol
   // TSC ids are matched without regard to case (`cc7.2` in some exports).
   const tscIds = new Map<string, string>([...(known.get(TSC_FRAMEWORK) ?? [])].map((id) => [id.toUpperCase(), id]));
   const has = (fw: string, control: string): boolean => known.get(fw)?.has(control) ?? false;
+  const signalRefs = new Map<string, string[]>();
+  for (const [id, def] of signals.signals) {
+    signalRefs.set(
+      id,
+      Object.entries(def.mappings).flatMap(([fw, entries]) => entries.filter((e) => has(fw, e.control)).map((e) => `${fw}:${e.control}`)),
+    );
+  }
+  const cache = new Map<string, ControlRef[]>();
+
+  function compute(hints: ControlHints): ControlRef[] {
+    const out = new Set<string>();
+    const add = (fw: string, control: string): void => {
+      if (has(fw, control)) out.add(`${fw}:${control}`);
+    };
+    for (const s of hints.signals ?? []) for (const ref of signalRefs.get(s) ?? []) out.add(ref);
+    for (const raw of hints.nist80053 ?? []) {
+      const id = nistOscalId(raw);
+      if (id) for (const fw of NIST_FRAMEWORKS) add(fw, id);
+    }
+    for (const raw of hints.pciDss4 ?? []) add(PCI_FRAMEWORK, raw.trim());
+    for (const raw of hints.pciDss321 ?? []) for (const id of pci321To40(raw)) add(PCI_FRAMEWORK, id);
+    for (const raw of hints.tsc ?? []) {
+      const id = tscIds.get(raw.trim().toUpperCase());
+      if (id) add(TSC_FRAMEWORK, id);
+    }
+    for (const raw of hints.policies ?? []) {
+      const name = raw.slice(raw.lastIndexOf('/') + 1);
+      for (const [fw, ids] of controlsForPolicy(content as Content, name)) for (const id of ids) add(fw, id);
+    }
+    for (const ref of hints.refs ?? []) {
+      const colon = ref.indexOf(':');
+      if (colon > 0) add(ref.slice(0, colon), ref.slice(colon + 1).trim());
+    }
+    // The default sort orders by UTF-16 code units: stable across locales.
+    return [...out].sort();
+  }
 
   return {
     signals,
@@ -127,34 +162,14 @@ export function createControlResolver(content: Pick<Content, 'frameworks' | 'pol
       return colon > 0 && has(ref.slice(0, colon), ref.slice(colon + 1));
     },
     resolve(hints: ControlHints): ControlRef[] {
-      const out = new Set<string>();
-      const add = (fw: string, control: string): void => {
-        if (has(fw, control)) out.add(`${fw}:${control}`);
-      };
-      for (const s of hints.signals ?? []) {
-        const def = signals.signals.get(s);
-        if (!def) continue;
-        for (const [fw, entries] of Object.entries(def.mappings)) for (const e of entries) add(fw, e.control);
+      const key = JSON.stringify(hints);
+      let refs = cache.get(key);
+      if (!refs) {
+        if (cache.size >= CACHE_ENTRIES) cache.clear();
+        refs = compute(hints);
+        cache.set(key, refs);
       }
-      for (const raw of hints.nist80053 ?? []) {
-        const id = nistOscalId(raw);
-        if (id) for (const fw of NIST_FRAMEWORKS) add(fw, id);
-      }
-      for (const raw of hints.pciDss4 ?? []) add(PCI_FRAMEWORK, raw.trim());
-      for (const raw of hints.pciDss321 ?? []) for (const id of pci321To40(raw)) add(PCI_FRAMEWORK, id);
-      for (const raw of hints.tsc ?? []) {
-        const id = tscIds.get(raw.trim().toUpperCase());
-        if (id) add(TSC_FRAMEWORK, id);
-      }
-      for (const raw of hints.policies ?? []) {
-        const name = raw.slice(raw.lastIndexOf('/') + 1);
-        for (const [fw, ids] of controlsForPolicy(content as Content, name)) for (const id of ids) add(fw, id);
-      }
-      for (const ref of hints.refs ?? []) {
-        const colon = ref.indexOf(':');
-        if (colon > 0) add(ref.slice(0, colon), ref.slice(colon + 1).trim());
-      }
-      return [...out].sort(compare);
+      return [...refs];
     },
   };
 }

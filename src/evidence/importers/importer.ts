@@ -188,13 +188,14 @@ export interface DraftFields {
   payload: unknown;
 }
 
-/** Builds a draft: bounded title and subject, controls resolved, sorted and unique. */
+/** Builds a draft: bounded title and subject, controls resolved (sorted and unique). */
 export function draft(f: DraftFields, ctx: ImportContext): EvidenceDraft {
   const controls: ControlRef[] = ctx.controls.resolve(f.hints);
   return {
     kind: f.kind,
     source: f.source,
-    subject: f.subject.length <= LIMITS.subjectChars ? f.subject : subject(f.subject.slice(0, Math.max(0, f.subject.indexOf(':'))), f.subject.slice(f.subject.indexOf(':') + 1)),
+    // Importers build subjects with subject(); the clip only guards against one that did not.
+    subject: clip(f.subject, LIMITS.subjectChars),
     observedAt: f.observedAt,
     outcome: f.outcome,
     severity: f.severity,

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { registerBundleCommands } from './bundle-command.ts';
 import { registerFrameworksCommands } from './frameworks-command.ts';
 import { registerMirrorCommands } from './mirror-command.ts';
+import { registerOscalCommands } from './oscal-command.ts';
 import { registerPolicyCommands } from './policy-command.ts';
 import { registerScanCommands } from './scan-command.ts';
 import { registerVulndbCommands } from './vulndb-command.ts';
@@ -17,4 +18,5 @@ export function registerExtraCommands(program: Command): void {
   registerFrameworksCommands(program);
   registerVulndbCommands(program);
   registerScanCommands(program);
+  registerOscalCommands(program);
 }

@@ -1,0 +1,155 @@
+/**
+ * Validation against NIST's OSCAL JSON schemas with Ajv (draft-07). NIST's regular
+ * expressions use Unicode property classes (`\p{L}`, `\p{N}`), which only mean what they
+ * say with the `u` flag, hence `unicodeRegExp`; formats (date-time, uri, uri-reference,
+ * email) come from ajv-formats. The schemas compile under Ajv's strict mode.
+ *
+ * Compiling one model's schema takes a few hundred milliseconds, so compiled validators
+ * are cached per schema folder, version and model for the life of the process; the
+ * Ajv instance is shared per folder (every NIST schema has its own `$id`).
+ */
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import { AirlockError } from '../common/errors.ts';
+import { modelInVersion, type OscalModel, type OscalVersion } from './models.ts';
+import { defaultSchemaDir, readSchema } from './schema-files.ts';
+
+export interface ValidationIssue {
+  /** JSON pointer (RFC 6901) into the document; "" is the root. */
+  pointer: string;
+  message: string;
+}
+
+export interface ValidationResult {
+  model: OscalModel;
+  schemaVersion: OscalVersion;
+  valid: boolean;
+  /** Every error the schema reported. */
+  errorCount: number;
+  /** The first `maxErrors` of them. */
+  errors: ValidationIssue[];
+  truncated: boolean;
+}
+
+export const DEFAULT_MAX_ERRORS = 100;
+const MAX_VALUE_SHOWN = 60;
+
+interface Compiled {
+  validate: ValidateFunction;
+  compileMs: number;
+}
+
+const ajvByDir = new Map<string, Ajv>();
+const compiled = new Map<string, Promise<Compiled>>();
+
+function ajvFor(dir: string): Ajv {
+  let ajv = ajvByDir.get(dir);
+  if (!ajv) {
+    ajv = new Ajv({ strict: true, allErrors: true, unicodeRegExp: true });
+    addFormats.default(ajv);
+    ajvByDir.set(dir, ajv);
+  }
+  return ajv;
+}
+
+async function compile(dir: string, version: OscalVersion, model: OscalModel): Promise<Compiled> {
+  const schema = await readSchema(dir, version, model);
+  const ajv = ajvFor(dir);
+  const id = schema.$id as string;
+  const t0 = performance.now();
+  try {
+    // A second folder instance with the same $id cannot happen: one Ajv per folder.
+    const validate = ajv.getSchema(id) ?? ajv.compile(schema);
+    return { validate, compileMs: performance.now() - t0 };
+  } catch (e) {
+    throw new AirlockError('BAD_INPUT', `${dir}: the OSCAL ${version} ${model} schema does not compile: ${(e as Error).message}`);
+  }
+}
+
+/** The compiled validator for one model (compiled once per process and folder). */
+export async function compiledValidator(model: OscalModel, version: OscalVersion, schemaDir: string = defaultSchemaDir()): Promise<Compiled> {
+  if (!modelInVersion(model, version)) throw new AirlockError('UNSUPPORTED', `OSCAL ${version} has no ${model} model (it arrived with 1.2.0)`);
+  const key = `${schemaDir}\u0000${version}\u0000${model}`;
+  let p = compiled.get(key);
+  if (!p) {
+    p = compile(schemaDir, version, model);
+    compiled.set(key, p);
+    p.catch(() => compiled.delete(key));
+  }
+  return p;
+}
+
+function valueAt(doc: unknown, pointer: string): unknown {
+  if (pointer === '') return doc;
+  let cur: unknown = doc;
+  for (const raw of pointer.slice(1).split('/')) {
+    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (Array.isArray(cur)) cur = cur[Number(key)];
+    else if (typeof cur === 'object' && cur !== null) cur = (cur as Record<string, unknown>)[key];
+    else return undefined;
+  }
+  return cur;
+}
+
+function shown(v: unknown): string {
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > MAX_VALUE_SHOWN ? `${s.slice(0, MAX_VALUE_SHOWN)}...` : s;
+}
+
+/** The name of the schema definition an error came from ("DateTimeWithTimezoneDatatype"). */
+function definitionOf(schemaPath: string): string | undefined {
+  const parts = schemaPath.split('/');
+  const i = parts.lastIndexOf('definitions');
+  return i >= 0 ? parts[i + 1] : undefined;
+}
+
+function escapePointer(s: string): string {
+  return s.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+export function describeError(e: ErrorObject, doc: unknown): ValidationIssue {
+  const p = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'required':
+      return { pointer: e.instancePath, message: `required property ${JSON.stringify(p.missingProperty)} is missing` };
+    case 'additionalProperties':
+      return { pointer: `${e.instancePath}/${escapePointer(String(p.additionalProperty))}`, message: 'property is not allowed here' };
+    case 'pattern': {
+      const def = definitionOf(e.schemaPath);
+      return { pointer: e.instancePath, message: `${shown(valueAt(doc, e.instancePath))} does not match the ${def ?? 'required'} pattern` };
+    }
+    case 'format':
+      return { pointer: e.instancePath, message: `${shown(valueAt(doc, e.instancePath))} is not a valid ${String(p.format)}` };
+    case 'type':
+      return { pointer: e.instancePath, message: `must be ${String(p.type)}, found ${shown(valueAt(doc, e.instancePath))}` };
+    case 'enum':
+      return { pointer: e.instancePath, message: `${shown(valueAt(doc, e.instancePath))} is not one of ${shown(p.allowedValues)}` };
+    default:
+      return { pointer: e.instancePath, message: e.message ?? e.keyword };
+  }
+}
+
+/** Validates a parsed document against the OSCAL schema of one model and version. */
+export async function validateOscal(
+  doc: unknown,
+  model: OscalModel,
+  version: OscalVersion,
+  options: { schemaDir?: string; maxErrors?: number } = {},
+): Promise<ValidationResult> {
+  const { validate } = await compiledValidator(model, version, options.schemaDir);
+  const maxErrors = options.maxErrors ?? DEFAULT_MAX_ERRORS;
+  const ok = validate(doc) as boolean;
+  const all = ok ? [] : (validate.errors ?? []);
+  const errors: ValidationIssue[] = [];
+  const seen = new Set<string>();
+  let count = 0;
+  for (const e of all) {
+    const issue = describeError(e, doc);
+    const key = `${issue.pointer}\u0000${issue.message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    count++;
+    if (errors.length < maxErrors) errors.push(issue);
+  }
+  return { model, schemaVersion: version, valid: ok, errorCount: count, errors, truncated: count > errors.length };
+}

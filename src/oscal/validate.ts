@@ -37,6 +37,8 @@ const MAX_VALUE_SHOWN = 60;
 interface Compiled {
   validate: ValidateFunction;
   compileMs: number;
+  /** Pattern to the name of the datatype that defines it ("DateTimeWithTimezoneDatatype"). */
+  patternNames: Map<string, string>;
 }
 
 const ajvByDir = new Map<string, Ajv>();
@@ -60,10 +62,25 @@ async function compile(dir: string, version: OscalVersion, model: OscalModel): P
   try {
     // A second folder instance with the same $id cannot happen: one Ajv per folder.
     const validate = ajv.getSchema(id) ?? ajv.compile(schema);
-    return { validate, compileMs: performance.now() - t0 };
+    return { validate, compileMs: performance.now() - t0, patternNames: datatypePatterns(schema) };
   } catch (e) {
     throw new AirlockError('BAD_INPUT', `${dir}: the OSCAL ${version} ${model} schema does not compile: ${(e as Error).message}`);
   }
+}
+
+/**
+ * Ajv inlines `$ref`s, so an error's schema path names the referring definition, not the
+ * datatype whose pattern failed; the pattern itself says which datatype it is.
+ */
+function datatypePatterns(schema: Record<string, unknown>): Map<string, string> {
+  const out = new Map<string, string>();
+  const defs = schema.definitions;
+  if (typeof defs !== 'object' || defs === null) return out;
+  for (const [name, def] of Object.entries(defs as Record<string, unknown>)) {
+    const pattern = typeof def === 'object' && def !== null ? (def as Record<string, unknown>).pattern : undefined;
+    if (typeof pattern === 'string' && !out.has(pattern)) out.set(pattern, name);
+  }
+  return out;
 }
 
 /** The compiled validator for one model (compiled once per process and folder). */
@@ -96,18 +113,19 @@ function shown(v: unknown): string {
   return s.length > MAX_VALUE_SHOWN ? `${s.slice(0, MAX_VALUE_SHOWN)}...` : s;
 }
 
-/** The name of the schema definition an error came from ("DateTimeWithTimezoneDatatype"). */
+/** The name of the schema definition an error came from, without the model prefix. */
 function definitionOf(schemaPath: string): string | undefined {
   const parts = schemaPath.split('/');
   const i = parts.lastIndexOf('definitions');
-  return i >= 0 ? parts[i + 1] : undefined;
+  const name = i >= 0 ? parts[i + 1] : undefined;
+  return name?.replace(/^.*:/, '');
 }
 
 function escapePointer(s: string): string {
   return s.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
-export function describeError(e: ErrorObject, doc: unknown): ValidationIssue {
+export function describeError(e: ErrorObject, doc: unknown, patternNames: ReadonlyMap<string, string> = new Map()): ValidationIssue {
   const p = e.params as Record<string, unknown>;
   switch (e.keyword) {
     case 'required':
@@ -115,7 +133,7 @@ export function describeError(e: ErrorObject, doc: unknown): ValidationIssue {
     case 'additionalProperties':
       return { pointer: `${e.instancePath}/${escapePointer(String(p.additionalProperty))}`, message: 'property is not allowed here' };
     case 'pattern': {
-      const def = definitionOf(e.schemaPath);
+      const def = patternNames.get(String(p.pattern)) ?? definitionOf(e.schemaPath);
       return { pointer: e.instancePath, message: `${shown(valueAt(doc, e.instancePath))} does not match the ${def ?? 'required'} pattern` };
     }
     case 'format':
@@ -129,6 +147,34 @@ export function describeError(e: ErrorObject, doc: unknown): ValidationIssue {
   }
 }
 
+/**
+ * A failed anyOf reports the errors of every branch, most of them about branches the
+ * document never meant (NIST's 1.2 schemas model "a group holds groups or controls" that
+ * way). Keep the branch that came closest (fewest errors) and drop the rest together
+ * with the bare "must match a schema in anyOf". Errors raised inside a separately
+ * compiled (recursive) definition carry their own schema path and are always kept.
+ */
+function pruneBranches(errors: readonly ErrorObject[]): ErrorObject[] {
+  const drop = new Set<ErrorObject>();
+  for (const e of errors) {
+    if ((e.keyword !== 'anyOf' && e.keyword !== 'oneOf') || drop.has(e)) continue;
+    const prefix = `${e.schemaPath}/`;
+    const branches = new Map<string, ErrorObject[]>();
+    for (const x of errors) {
+      if (x === e || !x.schemaPath.startsWith(prefix) || !x.instancePath.startsWith(e.instancePath)) continue;
+      const branch = x.schemaPath.slice(prefix.length).split('/')[0] ?? '';
+      const list = branches.get(branch) ?? [];
+      list.push(x);
+      branches.set(branch, list);
+    }
+    if (branches.size === 0) continue;
+    const best = [...branches.values()].reduce((a, b) => (b.length < a.length ? b : a));
+    for (const list of branches.values()) if (list !== best) for (const x of list) drop.add(x);
+    drop.add(e);
+  }
+  return errors.filter((x) => !drop.has(x));
+}
+
 /** Validates a parsed document against the OSCAL schema of one model and version. */
 export async function validateOscal(
   doc: unknown,
@@ -136,15 +182,18 @@ export async function validateOscal(
   version: OscalVersion,
   options: { schemaDir?: string; maxErrors?: number } = {},
 ): Promise<ValidationResult> {
-  const { validate } = await compiledValidator(model, version, options.schemaDir);
+  const { validate, patternNames } = await compiledValidator(model, version, options.schemaDir);
   const maxErrors = options.maxErrors ?? DEFAULT_MAX_ERRORS;
   const ok = validate(doc) as boolean;
-  const all = ok ? [] : (validate.errors ?? []);
+  const all = ok ? [] : pruneBranches(validate.errors ?? []);
+  // A value that fails its datatype's pattern usually fails the format too: report it once.
+  const patternAt = new Set(all.filter((e) => e.keyword === 'pattern').map((e) => e.instancePath));
   const errors: ValidationIssue[] = [];
   const seen = new Set<string>();
   let count = 0;
   for (const e of all) {
-    const issue = describeError(e, doc);
+    if (e.keyword === 'format' && patternAt.has(e.instancePath)) continue;
+    const issue = describeError(e, doc, patternNames);
     const key = `${issue.pointer}\u0000${issue.message}`;
     if (seen.has(key)) continue;
     seen.add(key);

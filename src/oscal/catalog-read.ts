@@ -82,7 +82,7 @@ function paramText(p: JsonObject, params: Map<string, JsonObject>, depth: number
   if (select) {
     const choices = Array.isArray(select.choice) ? select.choice.filter((c): c is string => typeof c === 'string') : [];
     const how = select['how-many'] === 'one-or-more' ? 'one or more' : 'one';
-    return `[Selection (${how}): ${choices.map((c) => insertParams(c, params, depth + 1)).join('; ')}]`;
+    return `[Selection (${how}): ${choices.map((c) => insertParams(c, params, depth + 1).trim()).join('; ')}]`;
   }
   const label = str(p.label) ?? str(p.id) ?? 'value';
   const constraints = arrayOf(p.constraints)
@@ -117,8 +117,11 @@ function partLines(part: JsonObject, params: Map<string, JsonObject>, indent: st
 export function statementText(control: JsonObject, params: Map<string, JsonObject>): string | undefined {
   const smt = arrayOf(control.parts).find((p) => p.name === 'statement');
   if (!smt) return undefined;
+  // The statement part is the container: its own prose and its items share one level.
   const out: string[] = [];
-  partLines(smt, params, '', out, 0);
+  const prose = str(smt.prose);
+  if (prose) out.push(insertParams(prose, params).replace(/\s*\n\s*/g, ' '));
+  for (const p of arrayOf(smt.parts)) partLines(p, params, '', out, 1);
   const text = out.join('\n').trim();
   return text === '' ? undefined : text;
 }

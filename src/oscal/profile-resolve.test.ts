@@ -97,7 +97,7 @@ test('set-parameters and alters change the selected controls; misses are counted
   assert.deepEqual(r.report.alters.unmatched, ['ac-1: no part ac-1_nothing', 'zz-1']);
   const idx = indexCatalog(r.catalog);
   const ac1 = idx.controls.get('ac-1')?.control ?? {};
-  assert.equal(statementText(ac1, idx.params), 'Review at least annually.\n  Additional Requirements\n    Also this.');
+  assert.equal(statementText(ac1, idx.params), 'Review at least annually.\nAdditional Requirements\n  Also this.');
   assert.deepEqual(ac1.props, [{ name: 'CORE', value: 'true' }]);
   assert.deepEqual(
     (ac1.parts as JsonObject[]).map((x) => x.id),

@@ -2,7 +2,7 @@
  * Validation against NIST's OSCAL JSON schemas with Ajv (draft-07). NIST's regular
  * expressions use Unicode property classes (`\p{L}`, `\p{N}`), which only mean what they
  * say with the `u` flag, hence `unicodeRegExp`; formats (date-time, uri, uri-reference,
- * email) come from ajv-formats. The schemas compile under Ajv's strict mode.
+ * email) come from ajv-formats.
  *
  * Compiling one model's schema takes a few hundred milliseconds, so compiled validators
  * are cached per schema folder, version and model for the life of the process; the
@@ -47,7 +47,9 @@ const compiled = new Map<string, Promise<Compiled>>();
 function ajvFor(dir: string): Ajv {
   let ajv = ajvByDir.get(dir);
   if (!ajv) {
-    ajv = new Ajv({ strict: true, allErrors: true, unicodeRegExp: true });
+    // NIST's schemas compile in strict mode (a test checks that); a schema folder given by the
+    // user may not, and validating with it matters more than linting it.
+    ajv = new Ajv({ strict: false, allErrors: true, unicodeRegExp: true });
     addFormats.default(ajv);
     ajvByDir.set(dir, ajv);
   }

@@ -1,6 +1,7 @@
 /** Control statements with parameters inserted, from hand-written catalog fragments. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { indexCatalog, insertParams, statementText } from './catalog-read.ts';
 import type { JsonObject } from './document.ts';
 
@@ -77,4 +78,22 @@ test('a parameter that inserts itself stops at the depth bound', () => {
   const idx = indexCatalog(catalog);
   const out = insertParams('{{ insert: param, loop }}', idx.params);
   assert.equal(out, '[Assignment: loop]');
+});
+
+test('any prose renders without throwing, and no insert of a known parameter survives', () => {
+  const idx = indexCatalog(catalog);
+  const known = [...idx.params.keys()];
+  const piece = fc.oneof(
+    fc.string(),
+    fc.constantFrom(...known).map((id) => `{{ insert: param, ${id} }}`),
+    fc.constant('{{ insert: param, }}'),
+    fc.constant('{{ insert:'),
+  );
+  fc.assert(
+    fc.property(fc.array(piece, { maxLength: 8 }), (pieces) => {
+      const out = insertParams(pieces.join(''), idx.params);
+      for (const id of known) assert.ok(!out.includes(`{{ insert: param, ${id} }}`), out);
+    }),
+    { numRuns: 300 },
+  );
 });

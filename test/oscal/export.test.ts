@@ -7,6 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AirlockError } from '../../src/common/errors.ts';
@@ -205,4 +206,31 @@ test('round trip through the CLI: export, then validate each file', async (t) =>
   const bad = await runCli(['oscal', 'export', '--framework', 'soc2', '--out', dir, '--oscal-version', '1.1']);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--oscal-version: "1\.1" is not one of 1\.1\.3, 1\.2\.1/);
+});
+
+test('any mutation of an exported document is reported at, above or below the mutated pointer', async (t) => {
+  const dir = tempDir(t);
+  await exportTo(dir, 'iso-27001-2022');
+  const original = read(dir, 'component-definition.json');
+  const paths: string[][] = [];
+  const walk = (v: unknown, path: string[]): void => {
+    paths.push(path);
+    if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, String(i)]));
+    else if (typeof v === 'object' && v !== null) for (const [k, x] of Object.entries(v)) walk(x, [...path, k]);
+  };
+  walk(original, []);
+  const pointer = (path: string[]) => path.map((p) => `/${p.replace(/~/g, '~0').replace(/\//g, '~1')}`).join('');
+  await fc.assert(
+    fc.asyncProperty(fc.constantFrom(...paths.filter((p) => p.length > 1)), fc.jsonValue({ maxDepth: 2 }), async (path, value) => {
+      const doc = structuredClone(original);
+      let cur = doc as Record<string, unknown>;
+      for (const k of path.slice(0, -1)) cur = cur[k] as Record<string, unknown>;
+      cur[path[path.length - 1] as string] = value;
+      const r = await validateOscal(doc, 'component-definition', '1.1.3');
+      const at = pointer(path);
+      const within = (a: string, b: string) => a === b || a.startsWith(`${b}/`);
+      for (const e of r.errors) assert.ok(within(e.pointer, at) || within(at, e.pointer), `mutated ${at}, error at ${e.pointer}: ${e.message}`);
+    }),
+    { numRuns: 300 },
+  );
 });

@@ -115,14 +115,14 @@ export async function importCatalog(options: ImportCatalogOptions): Promise<Impo
     const loadGiven = async (path: string): Promise<Loaded> => {
       let l = givenLoaded.get(path);
       if (!l) {
-        l = await loadValidated(await readFileBounded(path, MAX_OSCAL_BYTES, 'OSCAL file'), path, basename(path), {});
+        l = await loadValidated(await readFileBounded(path, MAX_OSCAL_BYTES, 'OSCAL file'), path, basename(path), { schemaDir: options.schemaDir });
         givenLoaded.set(path, l);
       }
       return l;
     };
     const loadStored = async (entry: StoredSource): Promise<Loaded> => {
       const { bytes, path } = await store.readSource(entry);
-      return loadValidated(bytes, `${path} (${entry.file})`, entry.file, {});
+      return loadValidated(bytes, `${path} (${entry.file})`, entry.file, { schemaDir: options.schemaDir });
     };
     const loader = async (ref: ImportRef, from: string): Promise<{ doc: OscalDocument; source: string }> => {
       const names = new Set(ref.names.map(stem));

@@ -17,7 +17,7 @@ import { AirlockError, ioError } from '../../common/errors.ts';
 import { mkdirp, writeFileAtomic } from '../../common/fsx.ts';
 import { jsonBytes } from '../../common/json.ts';
 import { getFramework, type Content } from '../../frameworks/index.ts';
-import { CatalogStore } from '../catalog-store.ts';
+import { CatalogStore, type ImportedCatalog } from '../catalog-store.ts';
 import { COMPONENTS_FILE, loadComponentIndex } from '../components.ts';
 import type { JsonObject } from '../document.ts';
 import type { OscalVersion } from '../models.ts';
@@ -113,7 +113,7 @@ export function buildDocuments(ctx: ExportContext, exporters: readonly OscalExpo
 export async function exportFramework(options: ExportOptions): Promise<ExportResult> {
   const fw = getFramework(options.content, options.framework);
   const components = await loadComponentIndex(options.content);
-  let official;
+  let official: ImportedCatalog | undefined;
   let recordPath: string | undefined;
   if (options.store) {
     const store = new CatalogStore(options.store);

@@ -3,6 +3,7 @@
  * one and is added here in one line, so that work on different groups never collides.
  */
 import type { Command } from 'commander';
+import { registerAuditCommands } from './audit-command.ts';
 import { registerBundleCommands } from './bundle-command.ts';
 import { registerEvidenceCommands } from './evidence-command.ts';
 import { registerFrameworksCommands } from './frameworks-command.ts';
@@ -21,4 +22,5 @@ export function registerExtraCommands(program: Command): void {
   registerScanCommands(program);
   registerEvidenceCommands(program);
   registerOscalCommands(program);
+  registerAuditCommands(program);
 }

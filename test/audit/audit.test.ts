@@ -28,7 +28,7 @@ let shared: Promise<{ dir: string; store: string }> | undefined;
 /** One store and two key pairs for the whole file (a store takes seconds to create). */
 function setup(t: TestContext): Promise<{ dir: string; store: string }> {
   shared ??= (async () => {
-    const dir = tempDir({ after: (fn) => process.on('exit', fn) }, 'airlock-audit-');
+    const dir = tempDir({ after: (fn: () => void) => process.on('exit', fn) }, 'airlock-audit-');
     const store = join(dir, 'evidence');
     const inputs = ['falco-events.jsonl', 'wazuh-alerts.jsonl', 'kyverno-policyreports.json', 'airlock-scan-oci.json'].map((f) => join(TESTDATA, f));
     const r = await cli(['evidence', 'ingest', '--init', '--store', store, ...inputs]);
@@ -54,7 +54,7 @@ async function resign(dir: string, archive: string, out: string, edit: (name: st
   const ex = tar.extract();
   ex.on('entry', (h, stream, next) => {
     const chunks: Buffer[] = [];
-    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.on('data', (c: unknown) => chunks.push(c as Buffer));
     stream.on('end', () => {
       const body = edit(h.name, Buffer.concat(chunks));
       if (body) entries.push({ name: h.name, content: body });

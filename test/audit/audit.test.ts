@@ -62,7 +62,7 @@ async function resign(dir: string, archive: string, out: string, edit: (name: st
     });
   });
   ex.end(gunzipSync(readFileSync(archive)));
-  await new Promise((r) => ex.on('finish', r));
+  await new Promise<void>((r) => ex.on('finish', () => r()));
   const bytes = await makeTar([...entries, ...extra.map((e) => (e.symlink ? { name: e.name, symlink: e.symlink } : { name: e.name, content: e.content }))], true);
   writeFileSync(out, bytes);
   const signer = new SoftwareSigner(createPrivateKey({ key: readFileSync(join(dir, 'exporter.key')), passphrase: ENV.AIRLOCK_KEY_PASSPHRASE }));

@@ -92,6 +92,8 @@ export async function buildVulnDb(options: BuildOptions): Promise<BuildReport> {
     db.exec(SCHEMA_SQL);
     const report = await load(db, options, output, progress, batchSize, maxListed);
     db.exec(INDEX_SQL);
+    // Statistics for the query planner from a sample of each index: exact counts are not needed, and a full scan grows with the DB.
+    db.pragma('analysis_limit = 1000');
     db.exec('ANALYZE');
     const meta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
     meta.run('schema_version', String(SCHEMA_VERSION));
@@ -165,16 +167,16 @@ async function load(db: Database.Database, options: BuildOptions, output: string
 
   /** Inserts one parsed advisory (values as rows.ts lays them out, from `at`); a known id is kept unless this one is newer. */
   const insert = (v: SqlValue[], at: number, aliases: number, affected: number, source: string): void => {
-    const values = v.slice(at, at + ADVISORY_VALUES);
-    let info = insertAdvisory.run(...values, source);
+    const add = (): Database.RunResult => insertAdvisory.run(v[at], v[at + 1], v[at + 2], v[at + 3], v[at + 4], v[at + 5], v[at + 6], v[at + 7], v[at + 8], v[at + 9], source);
+    let info = add();
     if (info.changes === 0) {
       report.duplicates++;
-      const existing = findAdvisory.get(values[0] as string);
-      if (!existing || (values[1] ?? '') <= (existing.modified ?? '')) return;
+      const existing = findAdvisory.get(v[at] as string);
+      if (!existing || (v[at + 1] ?? '') <= (existing.modified ?? '')) return;
       deleteAffected.run(existing.rowid);
       deleteAliases.run(existing.rowid);
       deleteAdvisory.run(existing.rowid);
-      info = insertAdvisory.run(...values, source);
+      info = add();
     }
     const rowid = info.lastInsertRowid;
     let i = at + ADVISORY_VALUES;

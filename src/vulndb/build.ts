@@ -1,9 +1,11 @@
 /**
- * Builds vuln.db from OSV sources (and optional NVD feeds): records are streamed one at
- * a time and inserted in batches, one transaction per batch, so memory stays flat however
- * large the corpus. Bad records are counted and listed by id, never abort the build. The
- * DB is written to a temporary file beside the output and renamed into place only when
- * complete, so the output path never holds a half-built DB.
+ * Builds vuln.db from OSV sources (and optional NVD feeds). Entries are streamed from the
+ * sources into batches; parser threads (parse-pool.ts) turn each batch into SQL values
+ * while this thread reads on and writes the batches that are back, in the order they were
+ * read, one transaction each. At most two batches per thread are in flight, so memory
+ * stays flat however large the corpus. Bad records are counted and listed by id, never
+ * abort the build. The DB is written to a temporary file beside the output and renamed
+ * into place only when complete, so the output path never holds a half-built DB.
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';

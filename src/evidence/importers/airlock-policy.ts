@@ -14,27 +14,23 @@ import { RESULTS, looksLikePolicyReports, policyReportDrafts, policyResultDraft,
 
 const str = z.string().max(65_536);
 
-const auditSchema = z
-  .object({
-    results: z.array(
-      z
-        .object({
-          policy: str.min(1),
-          policyNamespace: str.optional(),
-          rule: str,
-          status: z.enum(RESULTS),
-          message: str.default(''),
-          resource: resourceRefSchema,
-          category: str.optional(),
-          severity: str.optional(),
-          autogen: z.boolean().optional(),
-          controls: z.record(z.string(), z.array(str)).optional(),
-        })
-        .passthrough(),
-    ),
-    summary: z.object({ pass: z.number().int(), fail: z.number().int(), warn: z.number().int(), error: z.number().int(), skip: z.number().int() }).passthrough(),
-  })
-  .passthrough();
+const auditSchema = z.object({
+  results: z.array(
+    z.object({
+      policy: str.min(1),
+      policyNamespace: str.optional(),
+      rule: str,
+      status: z.enum(RESULTS),
+      message: str.default(''),
+      resource: resourceRefSchema,
+      category: str.optional(),
+      severity: str.optional(),
+      autogen: z.boolean().optional(),
+      controls: z.record(z.string(), z.array(str)).optional(),
+    }),
+  ),
+  summary: z.object({ pass: z.number().int(), fail: z.number().int(), warn: z.number().int(), error: z.number().int(), skip: z.number().int() }),
+});
 
 const isAuditJson = (v: unknown): boolean => isObj(v) && Array.isArray(v.results) && isObj(v.summary) && typeof v.summary.fail === 'number' && v.apiVersion === undefined;
 

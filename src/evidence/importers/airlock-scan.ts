@@ -13,54 +13,44 @@ import { dbAgeSeconds, imageSubject, scanDraft, scannerSeverity, type ScanFindin
 export const AIRLOCK_SCAN_SCHEMA = 'airlock.scan/v1';
 
 const str = z.string().max(65_536);
-const cvssSchema = z.object({ version: str, vector: str, score: z.number().min(0).max(10) }).passthrough();
+const cvssSchema = z.object({ version: str, vector: str, score: z.number().min(0).max(10) });
 
-const findingSchema = z
-  .object({
-    id: str.min(1),
-    aliases: z.array(str).default([]),
-    package: z
-      .object({
-        ecosystem: str,
-        name: str.min(1),
-        version: str,
-        purl: str.optional(),
-        locations: z.array(str).optional(),
-      })
-      .passthrough(),
-    severity: z.enum(['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'NONE', 'UNKNOWN']),
-    cvss: z.array(cvssSchema).optional(),
-    fixedVersions: z.array(str).default([]),
-    status: str,
-    suppressed: z.object({ by: str, justification: str }).passthrough().optional(),
-  })
-  .passthrough();
+const findingSchema = z.object({
+  id: str.min(1),
+  aliases: z.array(str).default([]),
+  package: z.object({
+    ecosystem: str,
+    name: str.min(1),
+    version: str,
+    purl: str.optional(),
+    locations: z.array(str).optional(),
+  }),
+  severity: z.enum(['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'NONE', 'UNKNOWN']),
+  cvss: z.array(cvssSchema).optional(),
+  fixedVersions: z.array(str).default([]),
+  status: str,
+  suppressed: z.object({ by: str, justification: str }).optional(),
+});
 
-const reportSchema = z
-  .object({
-    schema: z.literal(AIRLOCK_SCAN_SCHEMA),
-    generatedAt: str,
-    tool: z.object({ name: str, version: str.optional() }).passthrough(),
-    target: z
-      .object({
-        kind: str.min(1),
-        ref: str.min(1),
-        digest: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be sha256:<64 hex>').optional(),
-        layers: z.array(str).optional(),
-      })
-      .passthrough(),
-    os: z.object({ id: str, versionId: str.optional(), prettyName: str.optional() }).passthrough().nullable().optional(),
-    db: z
-      .object({ builtAt: str, ageSeconds: z.number().int().min(0).optional() })
-      .passthrough()
-      .nullable()
-      .optional(),
-    summary: z.object({ packages: z.number().int().min(0) }).passthrough(),
-    packages: z.array(z.unknown()).optional(),
-    findings: z.array(findingSchema),
-    warnings: z.array(str).default([]),
-  })
-  .passthrough();
+const reportSchema = z.object({
+  schema: z.literal(AIRLOCK_SCAN_SCHEMA),
+  generatedAt: str,
+  tool: z.object({ name: str, version: str.optional() }),
+  target: z.object({
+    kind: str.min(1),
+    ref: str.min(1),
+    digest: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'must be sha256:<64 hex>').optional(),
+    layers: z.array(str).optional(),
+  }),
+  os: z.object({ id: str, versionId: str.optional(), prettyName: str.optional() }).nullable().optional(),
+  db: z
+    .object({ builtAt: str, ageSeconds: z.number().int().min(0).optional() }).nullable()
+    .optional(),
+  summary: z.object({ packages: z.number().int().min(0) }),
+  packages: z.array(z.unknown()).optional(),
+  findings: z.array(findingSchema),
+  warnings: z.array(str).default([]),
+});
 
 function targetSubject(kind: string, ref: string, digest: string | undefined): string {
   if (kind === 'oci' || kind === 'docker-archive' || kind === 'store' || digest) return imageSubject(ref, digest);

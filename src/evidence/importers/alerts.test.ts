@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { importContext, testdata } from '../../../test/helpers/evidence.ts';
 import type { EvidenceDraft } from '../types.ts';
 import { falcoImporter, parseFalcoTags } from './falco.ts';
-import { LIMITS } from './importer.ts';
+import { LIMITS, boundedJson } from './importer.ts';
 import { wazuhImporter, wazuhSeverity } from './wazuh.ts';
 
 type Obj = Record<string, unknown>;
@@ -138,6 +138,13 @@ test('falco: hostile events are refused or bounded', async () => {
   assert.equal(p.tags.length, LIMITS.listEntries);
   assert.equal(Object.keys(p.outputFields).length, LIMITS.listEntries + 1);
   assert.ok(JSON.stringify(p).length < 2_000_000);
+  const proto = falcoImporter.import(JSON.parse(`{"time":"2026-11-20T10:00:00Z","rule":"r","priority":"Notice","output_fields":{"__proto__":{"polluted":true},"a":1}}`), ctx)[0]!;
+  const fields = (proto.payload as { outputFields: Obj }).outputFields;
+  // Validation drops a __proto__ key; nothing inherits from it, here or globally.
+  assert.deepEqual(Object.keys(fields), ['a']);
+  assert.equal(Object.getPrototypeOf(fields), Object.prototype);
+  assert.equal(fields.polluted, undefined);
+  assert.equal(({} as Obj).polluted, undefined);
   const hostOnly = falcoImporter.import({ ...e, output_fields: { 'container.id': 'host' }, hostname: 'h\u0000\nost' }, ctx)[0]!;
   assert.equal(hostOnly.subject, 'host:h ost');
 });
@@ -220,4 +227,12 @@ test('wazuh: hostile alerts are refused naming the line, or bounded', async () =
   assert.match(JSON.stringify(p.data.deep), /nested too deep/);
   const noAgent = wazuhImporter.import({ ...a, agent: undefined }, ctx)[0]!;
   assert.equal(noAgent.subject, 'host:wazuh-manager');
+});
+
+test('payload copies keep a __proto__ key as data', () => {
+  const copy = boundedJson(JSON.parse('{"__proto__":{"polluted":true},"b":{"__proto__":1}}')) as Obj;
+  assert.deepEqual(Object.keys(copy), ['__proto__', 'b']);
+  assert.equal(Object.getPrototypeOf(copy), Object.prototype);
+  assert.equal(copy.polluted, undefined);
+  assert.equal(JSON.stringify(copy), '{"__proto__":{"polluted":true},"b":{"__proto__":1}}');
 });

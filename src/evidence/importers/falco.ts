@@ -36,19 +36,17 @@ const PRIORITIES: Record<string, EvidenceSeverity> = {
   debug: 'info',
 };
 
-const eventSchema = z
-  .object({
-    time: str,
-    rule: str.min(1),
-    priority: str.refine((p) => PRIORITIES[p.trim().toLowerCase()] !== undefined, 'must be a Falco priority (Emergency, Alert, Critical, Error, Warning, Notice, Informational, Debug)'),
-    output: str.optional(),
-    output_fields: z.record(z.string(), z.unknown()).nullable().optional(),
-    tags: z.array(str).nullable().optional(),
-    hostname: str.optional(),
-    source: str.optional(),
-    uuid: str.optional(),
-  })
-  .passthrough();
+const eventSchema = z.object({
+  time: str,
+  rule: str.min(1),
+  priority: str.refine((p) => PRIORITIES[p.trim().toLowerCase()] !== undefined, 'must be a Falco priority (Emergency, Alert, Critical, Error, Warning, Notice, Informational, Debug)'),
+  output: str.optional(),
+  output_fields: z.record(z.string(), z.unknown()).nullable().optional(),
+  tags: z.array(str).nullable().optional(),
+  hostname: str.optional(),
+  source: str.optional(),
+  uuid: str.optional(),
+});
 
 type FalcoEvent = z.infer<typeof eventSchema>;
 

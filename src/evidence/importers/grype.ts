@@ -14,64 +14,50 @@ import { check, isObj, isoTime, nowIso, subject, type ImportContext, type Import
 import { dbAgeSeconds, imageSubject, scanDraft, scannerSeverity, type ScanFinding } from './scan-payload.ts';
 
 const str = z.string().max(65_536);
-const cvssSchema = z.object({ metrics: z.object({ baseScore: z.number().min(0).max(10).optional() }).passthrough().optional() }).passthrough();
+const cvssSchema = z.object({ metrics: z.object({ baseScore: z.number().min(0).max(10).optional() }).optional() });
 
-const vulnSchema = z
-  .object({
-    id: str.min(1),
-    severity: str.optional(),
-    namespace: str.optional(),
-    cvss: z.array(cvssSchema).nullable().optional(),
-    fix: z.object({ versions: z.array(str).nullable().optional(), state: str.optional() }).passthrough().optional(),
-  })
-  .passthrough();
+const vulnSchema = z.object({
+  id: str.min(1),
+  severity: str.optional(),
+  namespace: str.optional(),
+  cvss: z.array(cvssSchema).nullable().optional(),
+  fix: z.object({ versions: z.array(str).nullable().optional(), state: str.optional() }).optional(),
+});
 
-const matchSchema = z
-  .object({
-    vulnerability: vulnSchema,
-    relatedVulnerabilities: z.array(z.object({ id: str, cvss: z.array(cvssSchema).nullable().optional() }).passthrough()).nullable().optional(),
-    artifact: z
-      .object({
-        name: str.min(1),
-        version: str,
-        type: str.optional(),
-        purl: str.optional(),
-        locations: z.array(z.object({ path: str }).passthrough()).nullable().optional(),
-      })
-      .passthrough(),
-    appliedIgnoreRules: z.array(z.record(z.string(), z.unknown())).nullable().optional(),
-  })
-  .passthrough();
+const matchSchema = z.object({
+  vulnerability: vulnSchema,
+  relatedVulnerabilities: z.array(z.object({ id: str, cvss: z.array(cvssSchema).nullable().optional() })).nullable().optional(),
+  artifact: z.object({
+    name: str.min(1),
+    version: str,
+    type: str.optional(),
+    purl: str.optional(),
+    locations: z.array(z.object({ path: str })).nullable().optional(),
+  }),
+  appliedIgnoreRules: z.array(z.record(z.string(), z.unknown())).nullable().optional(),
+});
 
-const imageTarget = z
-  .object({
-    userInput: str.min(1),
-    imageID: str.optional(),
-    manifestDigest: str.optional(),
-    repoDigests: z.array(str).nullable().optional(),
-  })
-  .passthrough();
+const imageTarget = z.object({
+  userInput: str.min(1),
+  imageID: str.optional(),
+  manifestDigest: str.optional(),
+  repoDigests: z.array(str).nullable().optional(),
+});
 
-const reportSchema = z
-  .object({
-    matches: z.array(matchSchema),
-    ignoredMatches: z.array(matchSchema).nullable().optional(),
-    source: z.object({ type: str.min(1), target: z.union([str, imageTarget, z.record(z.string(), z.unknown())]) }).passthrough(),
-    distro: z.object({ name: str, version: str.optional() }).passthrough().nullable().optional(),
-    descriptor: z
-      .object({
-        name: z.literal('grype'),
-        version: str.optional(),
-        timestamp: str.optional(),
-        db: z
-          .object({ built: str.optional(), status: z.object({ built: str.optional() }).passthrough().nullable().optional() })
-          .passthrough()
-          .nullable()
-          .optional(),
-      })
-      .passthrough(),
-  })
-  .passthrough();
+const reportSchema = z.object({
+  matches: z.array(matchSchema),
+  ignoredMatches: z.array(matchSchema).nullable().optional(),
+  source: z.object({ type: str.min(1), target: z.union([str, imageTarget, z.record(z.string(), z.unknown())]) }),
+  distro: z.object({ name: str, version: str.optional() }).nullable().optional(),
+  descriptor: z.object({
+    name: z.literal('grype'),
+    version: str.optional(),
+    timestamp: str.optional(),
+    db: z
+      .object({ built: str.optional(), status: z.object({ built: str.optional() }).nullable().optional() }).nullable()
+      .optional(),
+  }),
+});
 
 type Match = z.infer<typeof matchSchema>;
 

@@ -151,7 +151,10 @@ export function boundedJson(v: unknown, depth = 6, textMax = 4096): unknown {
   if (isObj(v)) {
     const keys = Object.keys(v).filter((k) => v[k] !== undefined);
     const out: Obj = {};
-    for (const k of keys.slice(0, LIMITS.listEntries)) out[clip(k, 256)] = boundedJson(v[k], depth - 1, textMax);
+    // defineProperty: a key named __proto__ (JSON.parse makes it an own property) stays data.
+    for (const k of keys.slice(0, LIMITS.listEntries)) {
+      Object.defineProperty(out, clip(k, 256), { value: boundedJson(v[k], depth - 1, textMax), enumerable: true, writable: true, configurable: true });
+    }
     if (keys.length > LIMITS.listEntries) out['(more keys)'] = keys.length - LIMITS.listEntries;
     return out;
   }

@@ -21,45 +21,39 @@ import { LIMITS, boundedJson, boundedText, check, clip, draft, isObj, isoTime, n
 const str = z.string().max(65_536);
 export const RESULTS = ['pass', 'fail', 'warn', 'error', 'skip'] as const;
 
-export const resourceRefSchema = z
-  .object({
-    apiVersion: str.optional(),
-    kind: str.min(1),
-    name: str.min(1),
-    namespace: str.optional(),
-    uid: str.optional(),
-  })
-  .passthrough();
+export const resourceRefSchema = z.object({
+  apiVersion: str.optional(),
+  kind: str.min(1),
+  name: str.min(1),
+  namespace: str.optional(),
+  uid: str.optional(),
+});
 export type ResourceRef = z.infer<typeof resourceRefSchema>;
 
-const resultSchema = z
-  .object({
-    policy: str.min(1),
-    rule: str.optional(),
-    result: z.enum(RESULTS),
-    message: str.optional(),
-    severity: str.optional(),
-    category: str.optional(),
-    source: str.optional(),
-    scored: z.boolean().optional(),
-    timestamp: z.object({ seconds: z.number().int().min(0).max(253_402_300_799), nanos: z.number().int().min(0).max(999_999_999).optional() }).passthrough().optional(),
-    resources: z.array(resourceRefSchema).nullable().optional(),
-    properties: z.record(z.string(), str).nullable().optional(),
-  })
-  .passthrough();
+const resultSchema = z.object({
+  policy: str.min(1),
+  rule: str.optional(),
+  result: z.enum(RESULTS),
+  message: str.optional(),
+  severity: str.optional(),
+  category: str.optional(),
+  source: str.optional(),
+  scored: z.boolean().optional(),
+  timestamp: z.object({ seconds: z.number().int().min(0).max(253_402_300_799), nanos: z.number().int().min(0).max(999_999_999).optional() }).optional(),
+  resources: z.array(resourceRefSchema).nullable().optional(),
+  properties: z.record(z.string(), str).nullable().optional(),
+});
 
 const REPORT_API = /^(wgpolicyk8s\.io|openreports\.io)\/[a-z0-9]+$/;
 const REPORT_KINDS = ['PolicyReport', 'ClusterPolicyReport', 'Report', 'ClusterReport'] as const;
 
-const reportSchema = z
-  .object({
-    apiVersion: z.string().regex(REPORT_API, 'must be wgpolicyk8s.io/<version> or openreports.io/<version>'),
-    kind: z.enum(REPORT_KINDS),
-    metadata: z.object({ name: str.min(1), namespace: str.optional(), creationTimestamp: str.optional() }).passthrough(),
-    scope: resourceRefSchema.optional(),
-    results: z.array(resultSchema).nullable().optional(),
-  })
-  .passthrough();
+const reportSchema = z.object({
+  apiVersion: z.string().regex(REPORT_API, 'must be wgpolicyk8s.io/<version> or openreports.io/<version>'),
+  kind: z.enum(REPORT_KINDS),
+  metadata: z.object({ name: str.min(1), namespace: str.optional(), creationTimestamp: str.optional() }),
+  scope: resourceRefSchema.optional(),
+  results: z.array(resultSchema).nullable().optional(),
+});
 
 const isReport = (v: unknown): boolean => isObj(v) && typeof v.apiVersion === 'string' && REPORT_API.test(v.apiVersion) && (REPORT_KINDS as readonly string[]).includes(String(v.kind));
 

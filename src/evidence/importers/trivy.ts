@@ -14,54 +14,43 @@ import { check, isObj, nowIso, requireTime, subject, type ImportContext, type Im
 import { imageSubject, scanDraft, scannerSeverity, type ScanFinding } from './scan-payload.ts';
 
 const str = z.string().max(65_536);
-const cvssEntry = z
-  .object({ V2Score: z.number().optional(), V3Score: z.number().optional(), V40Score: z.number().optional() })
-  .passthrough();
+const cvssEntry = z.object({ V2Score: z.number().optional(), V3Score: z.number().optional(), V40Score: z.number().optional() });
 
-const vulnSchema = z
-  .object({
-    VulnerabilityID: str.min(1),
-    VendorIDs: z.array(str).optional(),
-    PkgName: str.min(1),
-    PkgPath: str.optional(),
-    PkgIdentifier: z.object({ PURL: str.optional() }).passthrough().optional(),
-    InstalledVersion: str.default(''),
-    FixedVersion: str.optional(),
-    Status: str.optional(),
-    Severity: str.default('UNKNOWN'),
-    SeveritySource: str.optional(),
-    CVSS: z.record(z.string(), cvssEntry).optional(),
-  })
-  .passthrough();
+const vulnSchema = z.object({
+  VulnerabilityID: str.min(1),
+  VendorIDs: z.array(str).optional(),
+  PkgName: str.min(1),
+  PkgPath: str.optional(),
+  PkgIdentifier: z.object({ PURL: str.optional() }).optional(),
+  InstalledVersion: str.default(''),
+  FixedVersion: str.optional(),
+  Status: str.optional(),
+  Severity: str.default('UNKNOWN'),
+  SeveritySource: str.optional(),
+  CVSS: z.record(z.string(), cvssEntry).optional(),
+});
 
-const resultSchema = z
-  .object({
-    Target: str,
-    Class: str.optional(),
-    Type: str.optional(),
-    Packages: z.array(z.unknown()).optional(),
-    Vulnerabilities: z.array(vulnSchema).nullable().optional(),
-  })
-  .passthrough();
+const resultSchema = z.object({
+  Target: str,
+  Class: str.optional(),
+  Type: str.optional(),
+  Packages: z.array(z.unknown()).optional(),
+  Vulnerabilities: z.array(vulnSchema).nullable().optional(),
+});
 
-const reportSchema = z
-  .object({
-    SchemaVersion: z.literal(2),
-    CreatedAt: str.optional(),
-    ArtifactName: str.min(1),
-    ArtifactType: str.default('unknown'),
-    Trivy: z.object({ Version: str.optional() }).passthrough().optional(),
-    Metadata: z
-      .object({
-        OS: z.object({ Family: str, Name: str.optional() }).passthrough().optional(),
-        ImageID: str.optional(),
-        RepoDigests: z.array(str).nullable().optional(),
-      })
-      .passthrough()
-      .optional(),
-    Results: z.array(resultSchema).nullable().optional(),
-  })
-  .passthrough();
+const reportSchema = z.object({
+  SchemaVersion: z.literal(2),
+  CreatedAt: str.optional(),
+  ArtifactName: str.min(1),
+  ArtifactType: str.default('unknown'),
+  Trivy: z.object({ Version: str.optional() }).optional(),
+  Metadata: z.object({
+    OS: z.object({ Family: str, Name: str.optional() }).optional(),
+    ImageID: str.optional(),
+    RepoDigests: z.array(str).nullable().optional(),
+  }).optional(),
+  Results: z.array(resultSchema).nullable().optional(),
+});
 
 type TrivyVuln = z.infer<typeof vulnSchema>;
 

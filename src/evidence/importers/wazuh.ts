@@ -27,37 +27,33 @@ import { LIMITS, boundedJson, boundedList, boundedText, check, clip, draft, isOb
 const str = z.string().max(1_048_576);
 const ids = z.array(z.union([str, z.number()]).transform(String)).optional();
 
-const ruleSchema = z
-  .object({
-    level: z.number().int().min(0).max(16),
-    description: str.min(1),
-    id: z.union([str.min(1), z.number().int()]).transform(String),
-    groups: z.array(str).default([]),
-    firedtimes: z.number().int().optional(),
-    mitre: z.object({ id: ids, tactic: ids, technique: ids }).passthrough().optional(),
-    pci_dss: ids,
-    gdpr: ids,
-    hipaa: ids,
-    nist_800_53: ids,
-    tsc: ids,
-    gpg13: ids,
-  })
-  .passthrough();
+const ruleSchema = z.object({
+  level: z.number().int().min(0).max(16),
+  description: str.min(1),
+  id: z.union([str.min(1), z.number().int()]).transform(String),
+  groups: z.array(str).default([]),
+  firedtimes: z.number().int().optional(),
+  mitre: z.object({ id: ids, tactic: ids, technique: ids }).optional(),
+  pci_dss: ids,
+  gdpr: ids,
+  hipaa: ids,
+  nist_800_53: ids,
+  tsc: ids,
+  gpg13: ids,
+});
 
-const alertSchema = z
-  .object({
-    timestamp: str,
-    rule: ruleSchema,
-    agent: z.object({ id: str, name: str.min(1), ip: str.optional() }).passthrough().optional(),
-    manager: z.object({ name: str.min(1) }).passthrough().optional(),
-    id: str.optional(),
-    full_log: str.optional(),
-    location: str.optional(),
-    decoder: z.object({ name: str.optional(), parent: str.optional() }).passthrough().optional(),
-    data: z.record(z.string(), z.unknown()).optional(),
-    syscheck: z.record(z.string(), z.unknown()).optional(),
-  })
-  .passthrough();
+const alertSchema = z.object({
+  timestamp: str,
+  rule: ruleSchema,
+  agent: z.object({ id: str, name: str.min(1), ip: str.optional() }).optional(),
+  manager: z.object({ name: str.min(1) }).optional(),
+  id: str.optional(),
+  full_log: str.optional(),
+  location: str.optional(),
+  decoder: z.object({ name: str.optional(), parent: str.optional() }).optional(),
+  data: z.record(z.string(), z.unknown()).optional(),
+  syscheck: z.record(z.string(), z.unknown()).optional(),
+});
 
 /** Wazuh rule level to severity (see the header for the bands). */
 export function wazuhSeverity(level: number): EvidenceSeverity {

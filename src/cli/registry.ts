@@ -9,6 +9,8 @@ import { registerFrameworksCommands } from './frameworks-command.ts';
 import { registerMirrorCommands } from './mirror-command.ts';
 import { registerPolicyCommands } from './policy-command.ts';
 import { registerScanCommands } from './scan-command.ts';
+import { registerServeCommands } from './serve-command.ts';
+import { registerTokensCommands } from './tokens-command.ts';
 import { registerVulndbCommands } from './vulndb-command.ts';
 
 export function registerExtraCommands(program: Command): void {
@@ -19,4 +21,6 @@ export function registerExtraCommands(program: Command): void {
   registerVulndbCommands(program);
   registerScanCommands(program);
   registerEvidenceCommands(program);
+  registerServeCommands(program);
+  registerTokensCommands(program);
 }

@@ -87,6 +87,13 @@ export function buildApp(d: AppDeps): FastifyInstance {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
+  // While stopping, every answer closes its connection, so that the listener can close
+  // as soon as the queue is drained instead of waiting for idle keep-alive connections.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (d.queue.closing) reply.header('connection', 'close');
+    return payload;
+  });
+
   app.addHook('onResponse', async (request, reply) => {
     m.requests.inc({ route: request.routeOptions.url ?? 'unknown', code: String(reply.statusCode) });
   });

@@ -169,6 +169,7 @@ export class IngestServer {
     for (const t of this.#timers) clearInterval(t);
     const closed = this.#app.close();
     await this.queue.close();
+    this.#app.server.closeIdleConnections();
     await closed;
     let checkpoint: ServerSummary['checkpoint'] = null;
     try {

@@ -3,12 +3,15 @@
  * no network. Builds a small image into an OCI layout and a vulnerability DB, signs a
  * bundle, verifies it, applies it into a demo store, scans the stored image with the DB
  * the bundle installed, audits a workload against PCI DSS, then ships a delta on top
- * (split for media), applies that and scans again.
+ * (split for media), applies that and scans again. Finally the compliance side: the scan
+ * and audit results and a few runtime alerts go into the encrypted, hash-chained
+ * evidence store, which is verified and exported as a signed audit archive.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { buildImage } from '../src/oci/build-image.ts';
 import { OciLayout } from '../src/oci/layout.ts';
 import { main } from '../src/cli/main.ts';
@@ -69,6 +72,7 @@ try {
 
   say('isolated side: scan the stored image with the DB that came in the bundle, and audit a workload for PCI DSS');
   await airlock('scan', 'store:app:1.0', '--store', join(work, 'store'));
+  await airlock('scan', 'store:app:1.0', '--store', join(work, 'store'), '--format', 'json', '-o', join(work, 'scan-1.json'));
   writeFileSync(
     join(work, 'shop-deployment.yaml'),
     'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: shop, namespace: payments}\nspec:\n  selector: {matchLabels: {app: shop}}\n  template:\n    metadata: {labels: {app: shop}}\n    spec:\n      containers: [{name: shop, image: "registry.airlock.internal/shop:latest"}]\n',
@@ -86,6 +90,7 @@ try {
   }
   process.stdout.write(`  ${results.filter((x) => x.status === 'pass').length} passed, ${results.filter((x) => x.status === 'fail').length} failed (exit ${audit}: the workload needs fixing)\n`);
   if (audit !== 1) throw new Error(`the audit of a non-compliant workload should exit 1, got ${audit}`);
+  writeFileSync(join(work, 'policy-audit.json'), captured.join(''));
 
   say('connected side: release 2 changes one layer; ship only the difference, split for media');
   await buildImage(layout, '1.0', [base, runtime, app('2')]);
@@ -104,6 +109,21 @@ try {
   if (replay !== 1) throw new Error(`the replayed bundle should be refused with exit 1, got ${replay}`);
   say('isolated side: release 2 fixed lodash; the same scan is clean');
   await airlock('scan', 'store:app:1.0', '--store', join(work, 'store'), '--fail-on', 'high');
+  await airlock('scan', 'store:app:1.0', '--store', join(work, 'store'), '--format', 'json', '-o', join(work, 'scan-2.json'));
+
+  say('compliance: scans, policy results and runtime alerts into the encrypted, hash-chained evidence store');
+  process.env.AIRLOCK_EVIDENCE_PASSPHRASE = 'demo evidence passphrase, not for production';
+  const evidence = join(work, 'evidence');
+  const falco = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'evidence', 'importers', 'testdata', 'falco-events.jsonl');
+  await airlock('evidence', 'ingest', '--init', '--store', evidence, join(work, 'scan-1.json'), join(work, 'policy-audit.json'), join(work, 'scan-2.json'), falco);
+  await airlock('evidence', 'list', '--store', evidence, '--control', 'pci-dss-4.0', '--limit', '8');
+  await airlock('evidence', 'verify', '--store', evidence, '--payloads');
+
+  say('compliance: a signed audit archive for the auditor, verified offline');
+  const from = new Date(Date.now() - 366 * 86_400_000).toISOString();
+  const to = new Date(Date.now() + 60_000).toISOString();
+  await airlock('audit', 'export', '--store', evidence, '--framework', 'pci-dss-4.0', '--from', from, '--to', to, '--out', join(work, 'audit.tar.gz'), '--key', join(work, 'keys', 'airlock.key'));
+  await airlock('audit', 'verify', join(work, 'audit.tar.gz'), '--key', join(work, 'keys', 'airlock.pub'));
   say(`done${keep ? `: everything is in ${work}` : ''}`);
 } finally {
   if (!keep) rmSync(work, { recursive: true, force: true });

@@ -1,6 +1,10 @@
 import type { Command } from 'commander';
 import { AirlockError } from '../common/errors.ts';
 import { silentProgress, terminalProgress } from '../common/progress.ts';
+import { loadControlResolver } from '../evidence/controls.ts';
+import { followIngest } from '../evidence/follow-ingest.ts';
+import { AUTO_TYPE, IMPORTERS } from '../evidence/importers/registry.ts';
+import { ingestFiles } from '../evidence/ingest-files.ts';
 import { addHold, listHolds, releaseHold, retentionReport, setRetention } from '../evidence/retention.ts';
 import { EVIDENCE_KINDS, OUTCOMES, type EvidenceHeader, type EvidenceKind, type EvidenceQuery, type Outcome } from '../evidence/types.ts';
 import { loadPublicKey } from '../trust/keys.ts';
@@ -75,6 +79,74 @@ export function registerEvidenceCommands(program: Command): void {
       } finally {
         await store.close();
       }
+    });
+
+  addStoreOptions(
+    evidence
+      .command('ingest')
+      .description('import reports and logs as evidence: airlock scan and policy output, Trivy, Grype, Kyverno PolicyReports, Falco, Wazuh')
+      .argument('<files...>', 'input files (JSON documents or JSON lines)'),
+  )
+    .option('--type <type>', `${[AUTO_TYPE, ...IMPORTERS.map((i) => i.type)].join(', ')}`, AUTO_TYPE)
+    .option('--init', 'create the store if the folder is absent or empty')
+    .option('--skip-bad-lines', 'store the good lines of a JSON-lines file and report the bad ones (default: store nothing)')
+    .option('--follow', 'follow one growing JSON-lines file like tail -F (Wazuh alerts.json, Falco file output) until interrupted')
+    .option('--from-end', 'with --follow and no saved position: start at the end of the file')
+    .option('--json', 'machine-readable output')
+    .action(async (files: string[], o: StoreCliOptions & { type: string; init?: boolean; skipBadLines?: boolean; follow?: boolean; fromEnd?: boolean; json?: boolean }) => {
+      const controls = await loadControlResolver();
+      if (o.follow) {
+        if (files.length !== 1) throw new AirlockError('USAGE', '--follow: give exactly one file');
+        if (o.type === AUTO_TYPE) throw new AirlockError('USAGE', '--follow: give --type falco or --type wazuh');
+      }
+      await withStore(o, 'required', async (store) => {
+        if (o.follow) {
+          const ac = new AbortController();
+          const stop = () => ac.abort();
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+          try {
+            const r = await followIngest(store, {
+              type: o.type,
+              path: files[0]!,
+              controls,
+              signal: ac.signal,
+              fromEnd: o.fromEnd,
+              onBatch: (n, total) => {
+                if (!o.json) process.stderr.write(`stored ${n} records (${total} since start)\n`);
+              },
+              onNotice: (m) => warn(m),
+            });
+            if (o.json) printJson(r);
+            else printLines([`stopped: ${r.records} records stored, ${r.badLines} bad lines skipped`]);
+          } finally {
+            process.off('SIGINT', stop);
+            process.off('SIGTERM', stop);
+          }
+          return;
+        }
+        const bar = o.json ? silentProgress : terminalProgress(undefined, 'items');
+        let shown = 0;
+        bar.start('storing', 0);
+        const report = await ingestFiles(store, {
+          type: o.type,
+          files,
+          controls,
+          skipBadLines: o.skipBadLines,
+          onProgress: (n) => {
+            bar.advance(n - shown);
+            shown = n;
+          },
+        });
+        bar.stop();
+        if (o.json) return printJson(report);
+        printLines([
+          `stored ${report.records} records${report.firstSeq !== null ? ` (${report.firstSeq}–${report.lastSeq})` : ''} in ${store.dir}`,
+          ...report.files.map((f) => `  ${f.path}: ${f.records} records${f.importer ? ` (${f.importer})` : ''}${f.badLines ? `, ${f.badLines} bad lines skipped` : ''}`),
+        ]);
+        for (const b of report.badLines) warn(b.error);
+        if (report.badLinesTotal > report.badLines.length) warn(`... and ${report.badLinesTotal - report.badLines.length} more bad lines`);
+      }, { create: o.init === true });
     });
 
   addStoreOptions(evidence.command('status').description('what the store holds: records, chain head, last checkpoint'))

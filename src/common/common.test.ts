@@ -33,6 +33,36 @@ test('strict JSON agrees with JSON.parse on every valid document without duplica
   );
 });
 
+test('strict JSON finds a duplicate key wherever it is, however keys and strings are written', () => {
+  // Keys with quotes, backslashes and colons inside, values that look like keys, whitespace
+  // before the colon: the fast member count must agree with the full scanner.
+  const key = fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('a', '"', '\\', 'x:', '\\"', ' : ', '__proto__'));
+  const tree: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
+    node: fc.oneof({ depthSize: 'small' }, fc.jsonValue({ maxDepth: 1 }), fc.array(tie('node'), { maxLength: 4 }), fc.dictionary(key, tie('node'), { maxKeys: 4 })),
+  })).node;
+  const stringify = (v: unknown, dup: { at: number; done: boolean }, ws: string): string => {
+    if (Array.isArray(v)) return `[${v.map((x) => stringify(x, dup, ws)).join(',')}]`;
+    if (typeof v === 'object' && v !== null) {
+      const entries = Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}${ws}:${ws}${stringify(x, dup, ws)}`);
+      if (entries.length > 0 && !dup.done && dup.at-- <= 0) {
+        dup.done = true;
+        entries.push(entries[0]!);
+      }
+      return `{${entries.join(',')}}`;
+    }
+    return JSON.stringify(v);
+  };
+  fc.assert(
+    fc.property(tree, fc.nat(6), fc.constantFrom('', ' ', '\n\t'), (v, at, ws) => {
+      const dup = { at, done: false };
+      const text = stringify(v, dup, ws);
+      if (dup.done) assert.throws(() => parseJsonStrict(text, 'p.json'), /p\.json: invalid JSON: duplicate key/);
+      else assert.deepEqual(parseJsonStrict(text, 'p.json'), JSON.parse(text));
+    }),
+    { numRuns: 1000 },
+  );
+});
+
 test('YAML rejects duplicate keys and alias bombs, and splits documents', () => {
   assert.throws(() => parseYaml('a: 1\na: 2\n', 'dup.yaml'), /dup\.yaml: invalid YAML at line 2/);
   const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]'];

@@ -27,6 +27,19 @@ export interface SealedPart {
 }
 
 export function recordHashOf(h: Omit<EvidenceHeader, 'recordHash'>, sealed: SealedPart): string {
+  return recordHashFromParts(h, { dekId: sealed.dekId, iv: sealed.iv.toString('hex'), cipherHash: sha256Hex(sealed.ciphertext) });
+}
+
+/** What the chain commits to of a sealed payload, without the payload: enough to re-check a chain proof. */
+export interface SealedDigest {
+  dekId: number;
+  /** hex */
+  iv: string;
+  /** sha256:<hex> of the ciphertext */
+  cipherHash: string;
+}
+
+export function recordHashFromParts(h: Omit<EvidenceHeader, 'recordHash'>, d: SealedDigest): string {
   return sha256Hex(
     canonicalJson({
       v: CHAIN_VERSION,
@@ -41,9 +54,9 @@ export function recordHashOf(h: Omit<EvidenceHeader, 'recordHash'>, sealed: Seal
       severity: h.severity,
       controls: h.controls,
       contentHash: h.contentHash,
-      dekId: sealed.dekId,
-      iv: sealed.iv.toString('hex'),
-      cipherHash: sha256Hex(sealed.ciphertext),
+      dekId: d.dekId,
+      iv: d.iv,
+      cipherHash: d.cipherHash,
       prevHash: h.prevHash,
     }),
   );

@@ -20,9 +20,7 @@ export const draftSchema = z
     observedAt: z.string().max(64).refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO 8601 time'),
     outcome: z.enum(OUTCOMES),
     severity: z.enum(EVIDENCE_SEVERITIES),
-    // Control ids are those of content/frameworks: letters of any script (ФСТЭК's АУД.4),
-    // digits, and the punctuation ids use, with inner spaces (152-ФЗ ст.19).
-    controls: z.array(z.string().regex(/^[a-z0-9][a-z0-9.-]{0,62}:[\p{L}\p{N}][\p{L}\p{N} .()_-]{0,79}$/u, 'must be <framework>:<control>')).max(500),
+    controls: z.array(z.string().regex(/^[a-z0-9][a-z0-9.-]{0,62}:[\p{L}\p{N}][\p{L}\p{N}.()_ -]{0,79}$/u, 'must be <framework>:<control>')).max(500),
     title: oneLine(300),
     payload: z.unknown(),
   })

@@ -272,6 +272,15 @@ export class EvidenceStore {
     return r;
   }
 
+  /** The newest signed checkpoint, as stored (statement and Sigstore bundle). */
+  async latestCheckpoint(): Promise<{ seq: number; headHash: string; keyId: string; statement: string; bundle: string } | undefined> {
+    const rows = await this.#db.query<{ seq: unknown; head_hash: string; key_id: string; statement: string; bundle: string }>(
+      'SELECT seq, head_hash, key_id, statement, bundle FROM checkpoints ORDER BY seq DESC LIMIT 1',
+    );
+    const r = rows[0];
+    return r ? { seq: asNumber(r.seq), headHash: r.head_hash, keyId: r.key_id, statement: r.statement, bundle: r.bundle } : undefined;
+  }
+
   /** Stored rows in chain order, a page at a time (the verifier and exports read these). */
   async *rows(q: EvidenceQuery = {}): AsyncGenerator<StoredRow> {
     let after = q.afterSeq ?? 0;

@@ -14,4 +14,5 @@ export {
 export { packFramework, verifyPackedFramework, PACK_MANIFEST, type PackManifest } from './pack.ts';
 export { parseControlIndex, parseControlMapping, parsePolicyHead, parseControlsAnnotation, type PolicyHead } from './parse.ts';
 export { parseKyvernoTestOutline, type KyvernoTestOutline } from './kyverno-test-file.ts';
+export { FRAMEWORK_ID } from './schema.ts';
 export type { Control, ControlIndex, Severity } from './schema.ts';

@@ -3,13 +3,15 @@
  * (node:crypto) are here; a PKCS#11 HSM backend implements the same interfaces.
  * Signatures are ECDSA P-256 over SHA-256, DER-encoded, as openssl and cosign produce.
  */
-import { createHash, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, createSign, createVerify, sign, verify, type KeyObject } from 'node:crypto';
 import { keyIdOf } from './keys.ts';
 
 export interface Signer {
   readonly keyId: string;
   /** Signs the SHA-256 of data; returns a DER ECDSA signature. */
   sign(data: Uint8Array): Promise<Buffer>;
+  /** The same over a stream of bytes (a large file), without holding it whole. */
+  signStream(chunks: AsyncIterable<Uint8Array>): Promise<Buffer>;
 }
 
 export interface Verifier {
@@ -29,6 +31,12 @@ export class SoftwareSigner implements Signer {
   async sign(data: Uint8Array): Promise<Buffer> {
     return sign('sha256', data, { key: this.#key, dsaEncoding: 'der' });
   }
+
+  async signStream(chunks: AsyncIterable<Uint8Array>): Promise<Buffer> {
+    const s = createSign('sha256');
+    for await (const c of chunks) s.update(c);
+    return s.sign({ key: this.#key, dsaEncoding: 'der' });
+  }
 }
 
 export class PublicKeyVerifier implements Verifier {
@@ -43,6 +51,16 @@ export class PublicKeyVerifier implements Verifier {
   verify(data: Uint8Array, signature: Uint8Array): boolean {
     try {
       return verify('sha256', data, { key: this.publicKey, dsaEncoding: 'der' }, signature);
+    } catch {
+      return false;
+    }
+  }
+
+  async verifyStream(chunks: AsyncIterable<Uint8Array>, signature: Uint8Array): Promise<boolean> {
+    const v = createVerify('sha256');
+    for await (const c of chunks) v.update(c);
+    try {
+      return v.verify({ key: this.publicKey, dsaEncoding: 'der' }, signature);
     } catch {
       return false;
     }

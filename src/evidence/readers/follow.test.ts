@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, renameSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, renameSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../../../test/helpers/env.ts';
 import { followFile, type FollowEvent, type FollowOptions, type FollowPosition } from './follow.ts';
@@ -115,18 +115,33 @@ test('resumes from a saved position, and after rotation or truncation while stop
   assert.deepEqual(f2.lines(), ['l3', 'l4']);
   assert.deepEqual(f2.notices(), []);
 
-  // Rotated while nothing followed: the new file from its start, with a notice.
+  // Rotated while nothing followed, after more was written: the rest of the old file
+  // (found beside it by inode, as logrotate and Wazuh leave it), then the new file.
   const before = f2.lastPosition()!;
-  renameSync(path, join(dir, 'alerts.json.1'));
+  appendFileSync(path, 'l5\n');
+  mkdirSync(join(dir, '2026', 'Nov'), { recursive: true });
+  renameSync(path, join(dir, '2026', 'Nov', 'ossec-alerts-23.json'));
   writeFileSync(path, 'n1\n');
   const f3 = start(path, { position: before });
-  await f3.until(1);
+  await f3.until(2);
   await f3.stop();
-  assert.deepEqual(f3.lines(), ['n1']);
-  assert.match(f3.notices()[0]!, /file was replaced since the saved position/);
+  assert.deepEqual(f3.lines(), ['l5', 'n1']);
+  assert.match(f3.notices()[0]!, /rotated while stopped; finishing .*ossec-alerts-23\.json/);
+
+  // Rotated away where it cannot be found (compressed, say): the new file, with a notice.
+  const gone = f3.lastPosition()!;
+  rmSync(join(dir, '2026'), { recursive: true });
+  renameSync(path, join(dir, 'x'));
+  rmSync(join(dir, 'x'));
+  writeFileSync(path, 'n2\n');
+  const f3b = start(path, { position: gone });
+  await f3b.until(1);
+  await f3b.stop();
+  assert.deepEqual(f3b.lines(), ['n2']);
+  assert.match(f3b.notices()[0]!, /the old file was not found beside it/);
 
   // Truncated while stopped: shorter than the position.
-  const at = f3.lastPosition()!;
+  const at = f3b.lastPosition()!;
   writeFileSync(path, '');
   appendFileSync(path, 'x\n');
   const f4 = start(path, { position: { ...at, offset: at.offset + 100 } });

@@ -9,15 +9,19 @@
  * - Truncation in place (copytruncate, or `> alerts.json`): noticed when the file is
  *   shorter than the position; reading restarts at 0. (A file truncated and grown past
  *   the old position between two polls cannot be told from one that only grew.)
- * - Resuming: the saved inode must be the file's current one; if it is not, the file
- *   was rotated while nothing followed it, and the new file is read from the start with
- *   a notice (the rest of the old file is not searched for).
+ * - Resuming: when the saved inode is not the file's current one, the file was rotated
+ *   while nothing followed it: the old file is looked for by inode beside the path and
+ *   up to two folders below (logrotate's `alerts.json.1`, Wazuh's
+ *   `alerts/2026/Nov/ossec-alerts-23.json`) and finished from the saved offset, then the
+ *   new file is read from its start. If rotation compressed or moved it elsewhere, a
+ *   notice says the rest of the old file could not be read.
  * - A line longer than the bound is skipped with a notice, never held whole.
  *
  * Polling (every `pollMs`) rather than fs.watch: watch events are lost across renames
  * on some file systems, and polling a stat is cheap.
  */
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, type Dirent } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { errnoCode, ioError } from '../../common/errors.ts';
 import { DEFAULT_MAX_LINE_BYTES } from './json-lines.ts';
 import { LineSplitter, type SplitLine } from './line-splitter.ts';
@@ -123,8 +127,25 @@ export async function* followFile(path: string, options: FollowOptions = {}): As
       splitter = new LineSplitter(max, 0);
       yield { kind: 'notice', message: `${path}: file is shorter (${first.size} bytes) than the saved position ${saved.offset}; it was truncated, reading from the start`, position: here() };
     } else if (saved) {
+      // Rotated while we were stopped: finish the old file where rotation put it, then
+      // read the new one from its start.
+      const old = await findByInode(dirname(path), saved.inode);
+      if (old) {
+        const held = cur;
+        cur = { fh: old.fh, ino: saved.inode };
+        splitter = new LineSplitter(max, Math.min(saved.offset, old.size));
+        yield { kind: 'notice', message: `${path}: rotated while stopped; finishing ${old.path} from the saved position`, position: here() };
+        yield* drain();
+        for (const l of splitter.end()) yield toEvent(l);
+        await old.fh.close();
+        cur = held;
+      }
       splitter = new LineSplitter(max, 0);
-      yield { kind: 'notice', message: `${path}: file was replaced since the saved position (inode ${saved.inode}, now ${first.ino}); reading the new file from the start`, position: here() };
+      yield {
+        kind: 'notice',
+        message: old ? `${path}: following the new file (inode ${first.ino})` : `${path}: file was replaced since the saved position (inode ${saved.inode}, now ${first.ino}) and the old file was not found beside it; reading the new file from the start`,
+        position: here(),
+      };
     } else splitter = new LineSplitter(max, options.fromEnd ? first.size : 0);
 
     while (!signal?.aborted) {
@@ -163,4 +184,38 @@ export async function* followFile(path: string, options: FollowOptions = {}): As
   } finally {
     await cur?.fh.close().catch(() => undefined);
   }
+}
+
+/**
+ * A file with the given inode under `dir` (its own folder and up to two levels below,
+ * where logrotate's `alerts.json.1` and Wazuh's `alerts/2026/Nov/ossec-alerts-23.json`
+ * land), opened; undefined when rotation moved it elsewhere or compressed it.
+ */
+async function findByInode(dir: string, inode: string, depth = 2): Promise<{ fh: fsp.FileHandle; size: number; path: string } | undefined> {
+  let entries: Dirent[];
+  try {
+    entries = await fsp.readdir(dir, { withFileTypes: true });
+  } catch {
+    return undefined;
+  }
+  for (const e of entries.slice(0, 10_000)) {
+    const p = join(dir, e.name);
+    if (e.isFile()) {
+      const st = await fsp.stat(p, { bigint: true }).catch(() => undefined);
+      if (st?.ino.toString() === inode) {
+        const fh = await fsp.open(p, 'r').catch(() => undefined);
+        if (!fh) return undefined;
+        const now = await fh.stat({ bigint: true });
+        if (now.ino.toString() !== inode) {
+          await fh.close();
+          return undefined;
+        }
+        return { fh, size: Number(now.size), path: p };
+      }
+    } else if (e.isDirectory() && depth > 0) {
+      const found = await findByInode(p, inode, depth - 1);
+      if (found) return found;
+    }
+  }
+  return undefined;
 }

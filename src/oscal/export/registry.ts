@@ -1,0 +1,19 @@
+/** Every OSCAL document `airlock oscal export` can write, in the order it writes them. */
+import { AirlockError } from '../../common/errors.ts';
+import { catalogExporter } from './catalog.ts';
+import { componentDefinitionExporter } from './component-definition.ts';
+import { profileExporter } from './profile.ts';
+import type { OscalExporter } from './types.ts';
+
+export const EXPORTERS: readonly OscalExporter[] = [catalogExporter, profileExporter, componentDefinitionExporter];
+
+export function exporterByName(name: string): OscalExporter {
+  const e = EXPORTERS.find((x) => x.name === name);
+  if (!e) throw new AirlockError('USAGE', `unknown OSCAL document ${JSON.stringify(name)}; known: ${EXPORTERS.map((x) => x.name).join(', ')}`);
+  return e;
+}
+
+/** The relative href of every exporter's document, keyed by exporter name. */
+export function exportHrefs(): Record<string, string> {
+  return Object.fromEntries(EXPORTERS.map((e) => [e.name, e.fileName]));
+}

@@ -153,6 +153,7 @@ test('hostile bodies: 400 with one line, 413, 415, and nothing stored', async (t
     ['a Wazuh alert to the Falco endpoint', client.post('/v1/ingest/falco', ingest, JSON.stringify(wazuhAlert(1))), 400, /not a Falco event/],
     ['duplicate keys', client.post('/v1/ingest/falco', ingest, '{"rule":"a","rule":"b"}'), 400, /duplicate key "rule"/],
     ['a number', client.post('/v1/ingest/wazuh', ingest, '42'), 400, /expected a JSON object/],
+    ['a lone surrogate in a clear field', client.post('/v1/ingest/falco', ingest, JSON.stringify(falcoEvent(1)).replace('"worker-0"', '"worker-\\ud800"')), 400, /subject: must be valid Unicode/],
     ['an empty body', client.post('/v1/ingest/falco', ingest, ''), 400, /empty body/],
     ['an oversized body', client.post('/v1/ingest/falco', ingest, JSON.stringify({ ...falcoEvent(1), output: 'x'.repeat(600 * 1024) })), 413, /exceeds the limit of 524288 bytes/],
     ['text/plain', client.post('/v1/ingest/falco', ingest, 'Notice A shell was spawned', 'text/plain'), 415, /json_output: true/],

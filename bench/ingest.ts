@@ -53,6 +53,16 @@ function cli(args: string[]): string {
   return r.stdout;
 }
 
+/** User + system CPU seconds of a process so far (Linux /proc; clock ticks of 1/100 s). */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
 function rssMiB(pid: number): number {
   try {
     const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -87,10 +97,12 @@ interface Run {
   throttled: number;
   errors: number;
   rss: number[];
+  /** CPU seconds the server process used during the load. */
+  cpu: number;
   stored?: number;
 }
 
-async function load(url: string, token: string | undefined, batch: number): Promise<Omit<Run, 'label' | 'rss'>> {
+async function load(url: string, token: string | undefined, batch: number): Promise<Omit<Run, 'label' | 'rss' | 'cpu'>> {
   let n = 0;
   const body = () => {
     if (batch === 1) return JSON.stringify(falcoEvent(n++));
@@ -140,10 +152,12 @@ async function reference(batch: number): Promise<Run> {
   const url = await waitListening(child);
   const rss: number[] = [];
   const timer = setInterval(() => rss.push(rssMiB(child.pid!)), 1000);
+  const cpu0 = cpuSeconds(child.pid!);
   const r = await load(url, undefined, batch);
+  const cpu = cpuSeconds(child.pid!) - cpu0;
   clearInterval(timer);
   child.kill('SIGKILL');
-  return { label: `reference: bare node:http, ${batch === 1 ? '1 event' : `${batch} events`}/request`, ...r, rss };
+  return { label: `reference: bare node:http, ${batch === 1 ? '1 event' : `${batch} events`}/request`, ...r, rss, cpu };
 }
 
 async function serveRun(engine: string, batch: number): Promise<Run> {
@@ -170,26 +184,31 @@ async function serveRun(engine: string, batch: number): Promise<Run> {
     rss.push(rssMiB(child.pid!));
     if (duration >= 120 && rss.length % 60 === 0) console.log(`  ${rss.length} s: RSS ${fmt(rss.at(-1)!, 0)} MiB`);
   }, 1000);
+  const cpu0 = cpuSeconds(child.pid!);
   const r = await load(url, token, batch);
+  const cpu = cpuSeconds(child.pid!) - cpu0;
   clearInterval(timer);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   child.kill('SIGTERM');
   if ((await exited) !== 0) throw new Error('airlock serve did not stop cleanly');
   const status = JSON.parse(cli(['evidence', 'status', ...storeArgs, '--json'])) as { records: number };
-  return { label: `airlock serve, ${engine === 'pglite' ? 'PGlite' : 'PostgreSQL 15'}, ${batch === 1 ? '1 event' : `${batch} events`}/request`, ...r, rss, stored: status.records };
+  return { label: `airlock serve, ${engine === 'pglite' ? 'PGlite' : 'PostgreSQL 15'}, ${batch === 1 ? '1 event' : `${batch} events`}/request`, ...r, rss, cpu, stored: status.records };
 }
 
 function print(r: Run, ref?: Run): void {
   const steady = r.rss.slice(Math.min(10, Math.floor(r.rss.length / 4)));
   const rssText = steady.length ? `RSS ${fmt(Math.min(...steady), 0)}–${fmt(Math.max(...steady), 0)} MiB (end ${fmt(r.rss.at(-1) ?? NaN, 0)})` : '';
   console.log(
-    `${r.label.padEnd(48)} ${fmt(r.eventsPerSec, 0).padStart(7)} events/s ${fmt(r.requestsPerSec, 0).padStart(6)} req/s  p50 ${fmt(r.p50, 1)} ms  p99 ${fmt(r.p99, 1)} ms  max ${fmt(r.max, 0)} ms  429s ${r.throttled}  errors ${r.errors}  ${rssText}` +
+    `${r.label.padEnd(48)} ${fmt(r.eventsPerSec, 0).padStart(7)} events/s ${fmt(r.requestsPerSec, 0).padStart(6)} req/s  server CPU ${fmt((r.cpu / duration) * 100, 0)}% of a core, ${fmt(r.acked / r.cpu, 0)} events per CPU-second  p50 ${fmt(r.p50, 1)} ms  p99 ${fmt(r.p99, 1)} ms  max ${fmt(r.max, 0)} ms  429s ${r.throttled}  errors ${r.errors}  ${rssText}` +
       (ref ? `  ratio ${fmt(r.eventsPerSec / ref.eventsPerSec)} of reference` : '') +
-      (r.stored !== undefined ? `  stored ${r.stored} = acknowledged ${r.acked}: ${r.stored === r.acked ? 'yes' : 'NO'}` : ''),
+      // autocannon stops counting at the deadline: requests in flight then are stored but not counted.
+      (r.stored !== undefined ? `  stored ${r.stored} >= acknowledged ${r.acked}: ${r.stored >= r.acked ? 'yes' : 'NO, ACKNOWLEDGED EVENTS MISSING'}` : ''),
   );
 }
 
 try {
+  const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  console.log(`load average before: ${load} (${(await import('node:os')).cpus().length} cores)`);
   console.log(`${duration} s per run, ${connections} connections, loopback HTTP, chaining and encryption on`);
   for (const batch of batches) {
     const ref = await reference(batch);

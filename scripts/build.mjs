@@ -45,6 +45,9 @@ function copyPackage(name) {
   for (const dep of NATIVE[name] ?? []) copyPackage(dep);
 }
 copyPackage('better-sqlite3');
+// PGlite (the embedded evidence database) loads its WebAssembly and file-system image
+// from beside the module that imports it: beside the bundle.
+for (const f of ['pglite.wasm', 'pglite.data', 'initdb.wasm']) cpSync(join(root, 'node_modules', '@electric-sql', 'pglite', 'dist', f), join(dist, f));
 // The compliance content (framework indexes and policies) ships beside the build.
 cpSync(join(root, 'content'), join(dist, 'content'), { recursive: true });
 

@@ -11,6 +11,8 @@ import { registerMirrorCommands } from './mirror-command.ts';
 import { registerOscalCommands } from './oscal-command.ts';
 import { registerPolicyCommands } from './policy-command.ts';
 import { registerScanCommands } from './scan-command.ts';
+import { registerServeCommands } from './serve-command.ts';
+import { registerTokensCommands } from './tokens-command.ts';
 import { registerVulndbCommands } from './vulndb-command.ts';
 
 export function registerExtraCommands(program: Command): void {
@@ -23,4 +25,6 @@ export function registerExtraCommands(program: Command): void {
   registerEvidenceCommands(program);
   registerOscalCommands(program);
   registerAuditCommands(program);
+  registerServeCommands(program);
+  registerTokensCommands(program);
 }

@@ -10,7 +10,15 @@ import { EVIDENCE_KINDS, EVIDENCE_SEVERITIES, OUTCOMES, type EvidenceDraft } fro
 
 export const MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
 
-const oneLine = (max: number) => z.string().min(1).max(max).refine((s) => !/[\r\n\0]/.test(s), 'must be one line');
+const oneLine = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .refine((s) => !/[\r\n\0]/.test(s), 'must be one line')
+    // A lone surrogate has no UTF-8 form: the database would store U+FFFD where the
+    // chain hashed the surrogate, and the record would fail verification.
+    .refine((s) => !/\p{Surrogate}/u.test(s), 'must be valid Unicode (no lone surrogate)');
 
 export const draftSchema = z
   .object({

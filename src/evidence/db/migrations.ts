@@ -95,6 +95,22 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'API tokens of the ingest server',
+    sql: `
+      CREATE TABLE api_tokens (
+        id          uuid PRIMARY KEY,
+        name        text NOT NULL,
+        scope       text NOT NULL CHECK (scope IN ('ingest', 'read')),
+        token_hash  text NOT NULL UNIQUE,
+        created_at  timestamptz NOT NULL,
+        expires_at  timestamptz,
+        revoked_at  timestamptz
+      );
+      CREATE UNIQUE INDEX api_tokens_active_name ON api_tokens (name) WHERE revoked_at IS NULL;
+    `,
+  },
 ];
 
 /** Serialises migrations across processes sharing one PostgreSQL server. */

@@ -11,12 +11,13 @@
  *
  *   TRIVY=/path/to/trivy npm run bench -- scan
  *
- * ROOT (default /), RECORDS (default 120000), RUNS (default 3). Without TRIVY (see
+ * ROOT (default /), RECORDS (default 120000), RUNS (default 3), DB (a vuln.db to use
+ * instead of building one; SAVE_DB=FILE keeps the one built). Without TRIVY (see
  * scripts/trivy.ts) the ratio is skipped with a message.
  * Targets: wall time < 3 s on a host with 700+ dpkg packages, and no slower than Trivy;
  * peak RSS < 300 MiB.
  */
-import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createGzip } from 'node:zlib';
@@ -93,20 +94,24 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 const scratch = trivyScratch();
 try {
   console.log(`machine: ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (figures scale with contention)`);
-  const sources: string[] = [];
-  let real = 0;
-  if (existsSync(shared)) {
-    sources.push(shared);
-    real = 8_200; // the real corpora: PyPI, Go, crates.io and samples
-  } else console.log('(shared OSV corpora absent: generated records only)');
-  const installed = installedSources();
-  const gen = join(dir, 'generated.tar.gz');
-  await writeRecords(gen, Math.max(0, TOTAL - real), installed);
-  sources.push(gen);
-  const db = join(dir, 'vuln.db');
-  const built = airlock(['vulndb', 'build', ...sources.flatMap((s) => ['--osv', s]), '-o', db, '--json']);
-  const report = JSON.parse(built.stdout) as { advisories: number };
-  console.log(`DB: ${report.advisories} advisories (${installed.length} installed Debian source packages with 3 each), built in ${fmt(built.seconds, 1)} s`);
+  const db = process.env.DB ?? join(dir, 'vuln.db');
+  if (process.env.DB) console.log(`DB: ${db} (given)`);
+  else {
+    const sources: string[] = [];
+    let real = 0;
+    if (existsSync(shared)) {
+      sources.push(shared);
+      real = 8_200; // the real corpora: PyPI, Go, crates.io and samples
+    } else console.log('(shared OSV corpora absent: generated records only)');
+    const installed = installedSources();
+    const gen = join(dir, 'generated.tar.gz');
+    await writeRecords(gen, Math.max(0, TOTAL - real), installed);
+    sources.push(gen);
+    const built = airlock(['vulndb', 'build', ...sources.flatMap((s) => ['--osv', s]), '-o', db, '--json']);
+    const report = JSON.parse(built.stdout) as { advisories: number };
+    console.log(`DB: ${report.advisories} advisories (${installed.length} installed Debian source packages with 3 each), built in ${fmt(built.seconds, 1)} s`);
+    if (process.env.SAVE_DB) copyFileSync(db, process.env.SAVE_DB);
+  }
 
   const trivy = findTrivy();
   const out = join(dir, 'report.json');

@@ -16,7 +16,7 @@ import { parseOsvRecord } from './osv.ts';
 import { parseNvdDocument } from './nvd.ts';
 import { packageKey, splitEcosystem } from './names.ts';
 import { DEFAULT_LIMITS, readSource, type SourceLimits } from './sources.ts';
-import { INDEX_SQL, SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
+import { countEcosystems, INDEX_SQL, SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
 import type { Advisory } from './types.ts';
 
 export interface BuildOptions {
@@ -92,6 +92,8 @@ export async function buildVulnDb(options: BuildOptions): Promise<BuildReport> {
     meta.run('built_at', report.builtAt);
     meta.run('sources', JSON.stringify(report.sources));
     meta.run('counts', JSON.stringify({ advisories: report.advisories, withdrawn: report.withdrawn, duplicates: report.duplicates, bad: report.badCount, nvdCves: report.nvdCves }));
+    // Counted once here: every scan report states them, and counting takes a scan of the affected table.
+    meta.run('ecosystems', JSON.stringify(countEcosystems(db)));
     db.close();
     db = undefined;
     try {

@@ -5,6 +5,7 @@
  * covered by the OS package and its distro advisories, so it is not reported twice;
  * Trivy makes the same choice. rpm file lists come from the SQLite rpmdb's headers.
  */
+import { forEachLimit } from '../../oci/blob-pool.ts';
 import type { VirtualFs } from '../targets/vfs.ts';
 import { MAX_METADATA_BYTES } from './cataloger.ts';
 import { isRpmSqlite, readRpmSqlite } from './rpm.ts';
@@ -36,12 +37,14 @@ export function parseApkFiles(text: string): string[] {
   return out;
 }
 
+/** Files read at once (a Debian host has a thousand .list files). */
+const READ_CONCURRENCY = 16;
+
 export async function readOwnedFiles(fs: VirtualFs): Promise<Set<string>> {
   const owned = new Set<string>();
-  for (const path of fs.files) {
-    if (!isOwnershipFile(path)) continue;
+  await forEachLimit(fs.files.filter(isOwnershipFile), READ_CONCURRENCY, async (path) => {
     const b = await fs.readFile(path, isRpmSqlite(path) ? MAX_METADATA_BYTES * 8 : MAX_METADATA_BYTES).catch(() => undefined);
-    if (!b) continue;
+    if (!b) return;
     if (isRpmSqlite(path)) {
       // an unreadable rpmdb is already a warning from the rpm cataloger
       const headers = (() => {
@@ -52,9 +55,9 @@ export async function readOwnedFiles(fs: VirtualFs): Promise<Set<string>> {
         }
       })();
       for (const h of headers) for (const f of h.files ?? []) owned.add(f.replace(/^\/+/, ''));
-      continue;
+      return;
     }
     for (const f of path === APK_DB ? parseApkFiles(b.toString('utf8')) : parseDpkgList(b.toString('utf8'))) owned.add(f);
-  }
+  });
   return owned;
 }

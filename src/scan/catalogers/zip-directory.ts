@@ -155,7 +155,12 @@ export async function readZipDirectory(
     const extra = dir.subarray(nameStart + nameLen, nameStart + nameLen + extraLen);
     if (candidate(dir, nameStart, nameStart + nameLen) || (extraLen > 0 && hasUnicodePath(extra))) {
       const flags = dir.readUInt16LE(at + 8);
-      const name = yauzl.getFileNameLowLevel(flags, dir.subarray(nameStart, nameStart + nameLen), yauzl.parseExtraFields(extra), false);
+      let name: string;
+      try {
+        name = yauzl.getFileNameLowLevel(flags, dir.subarray(nameStart, nameStart + nameLen), yauzl.parseExtraFields(extra), false);
+      } catch (e) {
+        throw bad(source, `entry ${i}: ${e instanceof Error ? e.message : String(e)}`);
+      }
       if (select(name)) {
         const e = { name, flags, method: dir.readUInt16LE(at + 10), compressedSize: dir.readUInt32LE(at + 20), uncompressedSize: dir.readUInt32LE(at + 24), localHeaderOffset: dir.readUInt32LE(at + 42) };
         zip64Fields(extra, e, source);

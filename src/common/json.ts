@@ -2,7 +2,9 @@
  * Strict JSON for hostile input: size-limited, duplicate keys rejected (JSON.parse keeps
  * the last one silently, which lets two readers of one document see different values),
  * nesting depth bounded, and the error names the source and the position.
- * jsonc-parser's scanner finds duplicate keys and positions; JSON.parse builds the value.
+ * JSON.parse builds the value; on a document it accepts, one pass over the text finds
+ * duplicate keys and the depth. Whatever is refused goes through jsonc-parser's scanner,
+ * which names every problem and its position.
  */
 import { visit, printParseErrorCode, type ParseError } from 'jsonc-parser';
 import { AirlockError, type ErrorCode } from './errors.ts';
@@ -28,6 +30,59 @@ export function parseJsonStrict(input: Uint8Array | string, source: string, opti
     throw new AirlockError(code, `${source}: JSON document of ${size} bytes exceeds the limit of ${maxBytes}`);
   }
   const text = typeof input === 'string' ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString('utf8');
+  let value: unknown;
+  try {
+    value = JSON.parse(text) as unknown;
+  } catch {
+    return parseWithProblems(text, source, maxDepth, code);
+  }
+  return uniqueKeysWithin(text, maxDepth) ? value : parseWithProblems(text, source, maxDepth, code);
+}
+
+/**
+ * For text JSON.parse accepted: true when no object repeats a key (compared decoded, as
+ * a reader sees them) and nesting stays within maxDepth. Relies on the text being valid:
+ * inside an object, a string right after "{" or "," is a key.
+ */
+export function uniqueKeysWithin(text: string, maxDepth: number): boolean {
+  const objects: (Set<string> | undefined)[] = [];
+  let keyNext = false;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      let j = i + 1;
+      let escaped = false;
+      for (let d = text.charCodeAt(j); d !== 0x22; d = text.charCodeAt(j)) {
+        if (d === 0x5c) {
+          escaped = true;
+          j += 2;
+        } else j++;
+      }
+      if (keyNext) {
+        const key = escaped ? (JSON.parse(text.slice(i, j + 1)) as string) : text.slice(i + 1, j);
+        const keys = objects[objects.length - 1]!;
+        if (keys.has(key)) return false;
+        keys.add(key);
+        keyNext = false;
+      }
+      i = j;
+    } else if (c === 0x7b || c === 0x5b) {
+      if (objects.length >= maxDepth) return false;
+      objects.push(c === 0x7b ? new Set() : undefined);
+      keyNext = c === 0x7b;
+    } else if (c === 0x7d || c === 0x5d) {
+      objects.pop();
+      keyNext = false;
+    } else if (c === 0x2c) {
+      keyNext = objects[objects.length - 1] !== undefined;
+    }
+  }
+  return true;
+}
+
+/** The careful path: every problem with its position, then JSON.parse. */
+function parseWithProblems(text: string, source: string, maxDepth: number, code: ErrorCode): unknown {
   const problems: string[] = [];
   const keyStack: Set<string>[] = [];
   let depth = 0;

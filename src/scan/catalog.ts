@@ -4,7 +4,6 @@
  * `airlock sbom` prints and what `airlock scan` hands to the matcher.
  */
 import { isAirlockError } from '../common/errors.ts';
-import { forEachLimit } from '../oci/blob-pool.ts';
 import type { Cataloger } from './catalogers/cataloger.ts';
 import { isOwnershipFile, readOwnedFiles } from './catalogers/ownership.ts';
 import { CATALOGERS } from './catalogers/registry.ts';
@@ -47,11 +46,6 @@ export interface CatalogOptions {
 }
 
 const OS_RELEASE = ['etc/os-release', 'usr/lib/os-release'];
-/**
- * Files read at once: a read waits on the disk (or the thread pool), not on the CPU. The
- * big files (binaries, jars) are never read whole, so this bounds memory too.
- */
-const FILE_CONCURRENCY = 16;
 
 function selectCatalogers(kind: TargetKind, names?: readonly string[]): Cataloger[] {
   const kinds = kind === 'dir' ? ['installed', 'declared'] : ['os', 'installed'];
@@ -97,24 +91,22 @@ export async function catalog(target: string, options: CatalogOptions = {}): Pro
   const os = ref.kind === 'dir' ? undefined : await readOs(fs);
   const warnings: string[] = [];
   const ctx = { fs, tree: ref.kind === 'dir' ? ('source' as const) : ('installed' as const), ...(os ? { os } : {}), warn: (m: string) => warnings.push(m) };
-  // Every (cataloger, file) pair in the order packages are reported: by cataloger, then by path.
-  const jobs: { c: Cataloger; path: string }[] = [];
-  for (const c of catalogers) for (const path of fs.files) if (c.matches(path)) jobs.push({ c, path });
-  const found: Package[][] = new Array<Package[]>(jobs.length);
-  await forEachLimit(jobs, FILE_CONCURRENCY, async ({ c, path }, i) => {
-    // One file per call, so that one bad file costs only its own packages.
-    try {
-      const layer = fs.layerOf(path);
-      found[i] = (await c.catalog(ctx, [path])).map((p) => (layer ? { ...p, layer } : p));
-    } catch (e) {
-      if (!isAirlockError(e)) throw e;
-      warnings.push(`${c.name}: ${e.message}`);
-    }
-  });
   const packages: Package[] = [];
   const seen = new Set<string>();
-  for (const list of found) {
-    for (const p of list ?? []) {
+  for (const c of catalogers) {
+    const found: Package[] = [];
+    for (const path of fs.files) {
+      if (!c.matches(path)) continue;
+      // One file at a time, so that one bad file costs only its own packages.
+      try {
+        const layer = fs.layerOf(path);
+        for (const p of await c.catalog(ctx, [path])) found.push(layer ? { ...p, layer } : p);
+      } catch (e) {
+        if (!isAirlockError(e)) throw e;
+        warnings.push(`${c.name}: ${e.message}`);
+      }
+    }
+    for (const p of found) {
       const k = packageKey(p);
       if (seen.has(k)) continue;
       seen.add(k);

@@ -14,7 +14,7 @@ import { bufferReader, type FileReader } from '../targets/vfs.ts';
 import type { Package } from '../types.ts';
 import { baseName, type CatalogContext, type Cataloger } from './cataloger.ts';
 import { purl } from './purl.ts';
-import { endsWithAscii, readZipDirectory, readZipEntry } from './zip-directory.ts';
+import { endsWithAscii, readZipDirectory, readZipEntry, type ZipEntry } from './zip-directory.ts';
 
 export const ARCHIVE = /\.(?:jar|war|ear|jpi|hpi|par|sar|nar)$/i;
 const MAX_DEPTH = 16;
@@ -98,16 +98,14 @@ export async function readJavaArchive(
   if (budget.entriesLeft < 0) throw new AirlockError('BAD_INPUT', `${location}: more than ${MAX_ENTRIES} zip entries in all nested archives`);
   const found: MavenCoordinates[] = [];
   const nested: { name: string; data: Buffer }[] = [];
-  let manifest: Record<string, string> | undefined;
+  let manifest: ZipEntry | undefined;
   for (const entry of dir.entries) {
     const name = entry.name;
-    if (isMetadata(name)) {
-      const data = await readZipEntry(file, entry, MAX_META_BYTES, location);
-      if (name === MANIFEST) manifest = parseManifestMf(data.toString('utf8'));
-      else {
-        const p = parseProperties(data.toString('utf8'));
-        if (p.groupId && p.artifactId && p.version) found.push({ groupId: p.groupId, artifactId: p.artifactId, version: p.version, location });
-      }
+    // The manifest matters only when no pom.properties names the archive: read it then.
+    if (name === MANIFEST) manifest = entry;
+    else if (isMetadata(name)) {
+      const p = parseProperties((await readZipEntry(file, entry, MAX_META_BYTES, location)).toString('utf8'));
+      if (p.groupId && p.artifactId && p.version) found.push({ groupId: p.groupId, artifactId: p.artifactId, version: p.version, location });
     } else {
       budget.bytesLeft -= entry.uncompressedSize;
       if (budget.bytesLeft < 0) throw new AirlockError('BAD_INPUT', `${location}: nested archives expand beyond ${MAX_ARCHIVE_BYTES * 4} bytes (zip bomb?)`);
@@ -115,7 +113,7 @@ export async function readJavaArchive(
     }
   }
   if (found.length === 0) {
-    const m = manifest ?? {};
+    const m = manifest ? parseManifestMf((await readZipEntry(file, manifest, MAX_META_BYTES, location)).toString('utf8')) : {};
     const fromName = nameFromFileName(location);
     const artifactId = m['Implementation-Title'] ?? fromName?.artifactId;
     const version = m['Implementation-Version'] ?? m['Bundle-Version'] ?? fromName?.version;

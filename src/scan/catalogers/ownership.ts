@@ -5,7 +5,6 @@
  * covered by the OS package and its distro advisories, so it is not reported twice;
  * Trivy makes the same choice. rpm file lists come from the SQLite rpmdb's headers.
  */
-import { forEachLimit } from '../../oci/blob-pool.ts';
 import type { VirtualFs } from '../targets/vfs.ts';
 import { MAX_METADATA_BYTES } from './cataloger.ts';
 import { isRpmSqlite, readRpmSqlite } from './rpm.ts';
@@ -13,8 +12,9 @@ import { isRpmSqlite, readRpmSqlite } from './rpm.ts';
 const DPKG_LIST = /^var\/lib\/dpkg\/info\/[^/]+\.list$/;
 const APK_DB = 'lib/apk/db/installed';
 
+/** Asked of every file in a tree: the cheap suffix tests come first. */
 export function isOwnershipFile(path: string): boolean {
-  return DPKG_LIST.test(path) || path === APK_DB || isRpmSqlite(path);
+  return (path.endsWith('.list') && DPKG_LIST.test(path)) || path === APK_DB || (path.endsWith('.sqlite') && isRpmSqlite(path));
 }
 
 /** Pure: a dpkg .list file to tree paths. */
@@ -37,14 +37,12 @@ export function parseApkFiles(text: string): string[] {
   return out;
 }
 
-/** Files read at once (a Debian host has a thousand .list files). */
-const READ_CONCURRENCY = 16;
-
 export async function readOwnedFiles(fs: VirtualFs): Promise<Set<string>> {
   const owned = new Set<string>();
-  await forEachLimit(fs.files.filter(isOwnershipFile), READ_CONCURRENCY, async (path) => {
+  for (const path of fs.files) {
+    if (!isOwnershipFile(path)) continue;
     const b = await fs.readFile(path, isRpmSqlite(path) ? MAX_METADATA_BYTES * 8 : MAX_METADATA_BYTES).catch(() => undefined);
-    if (!b) return;
+    if (!b) continue;
     if (isRpmSqlite(path)) {
       // an unreadable rpmdb is already a warning from the rpm cataloger
       const headers = (() => {
@@ -55,9 +53,9 @@ export async function readOwnedFiles(fs: VirtualFs): Promise<Set<string>> {
         }
       })();
       for (const h of headers) for (const f of h.files ?? []) owned.add(f.replace(/^\/+/, ''));
-      return;
+      continue;
     }
     for (const f of path === APK_DB ? parseApkFiles(b.toString('utf8')) : parseDpkgList(b.toString('utf8'))) owned.add(f);
-  });
+  }
   return owned;
 }

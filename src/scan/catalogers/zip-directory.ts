@@ -84,8 +84,9 @@ function zip64Fields(extra: Buffer, e: { uncompressedSize: number; compressedSiz
   }
 }
 
-function hasUnicodePath(extra: Buffer): boolean {
-  for (let at = 0; at + 4 <= extra.length; at += 4 + extra.readUInt16LE(at + 2)) if (extra.readUInt16LE(at) === UNICODE_PATH) return true;
+/** Whether the extra fields in buf[start, end) hold an Info-ZIP Unicode path. */
+function hasUnicodePath(buf: Buffer, start: number, end: number): boolean {
+  for (let at = start; at + 4 <= end; at += 4 + buf.readUInt16LE(at + 2)) if (buf.readUInt16LE(at) === UNICODE_PATH) return true;
   return false;
 }
 
@@ -152,12 +153,14 @@ export async function readZipDirectory(
     const nameStart = at + 46;
     const next = nameStart + nameLen + extraLen + commentLen;
     if (next > dir.length) throw bad(source, `entry ${i} runs past the central directory`);
-    const extra = dir.subarray(nameStart + nameLen, nameStart + nameLen + extraLen);
-    if (candidate(dir, nameStart, nameStart + nameLen) || (extraLen > 0 && hasUnicodePath(extra))) {
+    const nameEnd = nameStart + nameLen;
+    // Every entry of every jar passes here: no allocation until the cheap test passes.
+    if (candidate(dir, nameStart, nameEnd) || (extraLen > 0 && hasUnicodePath(dir, nameEnd, nameEnd + extraLen))) {
+      const extra = dir.subarray(nameEnd, nameEnd + extraLen);
       const flags = dir.readUInt16LE(at + 8);
       let name: string;
       try {
-        name = yauzl.getFileNameLowLevel(flags, dir.subarray(nameStart, nameStart + nameLen), yauzl.parseExtraFields(extra), false);
+        name = yauzl.getFileNameLowLevel(flags, dir.subarray(nameStart, nameEnd), yauzl.parseExtraFields(extra), false);
       } catch (e) {
         throw bad(source, `entry ${i}: ${e instanceof Error ? e.message : String(e)}`);
       }

@@ -1,90 +1,82 @@
 /**
- * Reads of files on disk for `rootfs:` and `dir:` targets, through Node's callback fs API:
- * one promise per file read, around its open, fstat, read and close. A scan reads
- * thousands of small files (package.json, METADATA, dpkg .list files), and this costs a
- * fraction of what fs.promises' FileHandle costs per file.
+ * Reads of files on disk for `rootfs:` and `dir:` targets, with synchronous calls. A scan
+ * reads thousands of small files (package.json, METADATA, dpkg .list files) and a few
+ * bytes of thousands of binaries and jars, mostly from the page cache: a synchronous
+ * open, fstat, read and close costs a fraction of the same calls through the thread
+ * pool, whose hand-offs between threads dominate when the files are small (measured in
+ * docs/scan.md). On a cold cache the reads wait on the disk one at a time.
  */
 import fs from 'node:fs';
 import { AirlockError, ioError } from '../../common/errors.ts';
 import type { FileReader } from './vfs.ts';
 
-type Callback<T> = (e: NodeJS.ErrnoException | null, v: T) => void;
-
-/** Reads into buf from `position` until it is full or the file ends. */
-function readFully(fd: number, buf: Buffer, position: number, done: Callback<number>): void {
+/** Reads into buf from `position` until it is full or the file ends; returns the bytes read. */
+function readFully(fd: number, buf: Buffer, position: number): number {
   let off = 0;
-  const next = (): void => {
-    if (off >= buf.length) return done(null, off);
-    fs.read(fd, buf, off, buf.length - off, position + off, (e, n) => {
-      if (e) return done(e, off);
-      if (n === 0) return done(null, off);
-      off += n;
-      next();
-    });
-  };
-  next();
+  while (off < buf.length) {
+    const n = fs.readSync(fd, buf, off, buf.length - off, position + off);
+    if (n === 0) break;
+    off += n;
+  }
+  return off;
 }
 
-/**
- * Opens a regular file and checks it (fstat) before `use` runs; the file is closed when
- * `use` calls back. Errors name `path` (the absolute path) and what failed.
- */
-function withFile<T>(path: string, use: (fd: number, st: fs.Stats, done: Callback<T>) => void): Promise<T> {
-  return new Promise((resolve, reject) => {
-    fs.open(path, 'r', (e, fd) => {
-      if (e) return reject(ioError(path, e, 'read'));
-      const finish = (err: unknown, value?: T): void => {
-        fs.close(fd, () => (err ? reject(ioError(path, err, 'read')) : resolve(value as T)));
-      };
-      fs.fstat(fd, (e2, st) => {
-        if (e2) return finish(e2);
-        if (!st.isFile()) return finish(new AirlockError('BAD_INPUT', `${path}: not a regular file`));
-        try {
-          use(fd, st, (e3, v) => finish(e3, v));
-        } catch (e4) {
-          finish(e4);
-        }
-      });
-    });
-  });
+/** Opens a regular file; the caller closes the descriptor. Errors name `path` (absolute). */
+function openRegular(path: string): { fd: number; st: fs.Stats } {
+  let fd: number;
+  try {
+    fd = fs.openSync(path, 'r');
+  } catch (e) {
+    throw ioError(path, e, 'read');
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    if (!st.isFile()) throw new AirlockError('BAD_INPUT', `${path}: not a regular file`);
+    return { fd, st };
+  } catch (e) {
+    fs.closeSync(fd);
+    throw ioError(path, e, 'read');
+  }
 }
 
 /** Reads a whole file, refusing one larger than maxBytes before reading it (`what` names it in that message). */
-export function readDiskFile(path: string, maxBytes: number, what: string): Promise<Buffer> {
-  return withFile<Buffer>(path, (fd, st, done) => {
+export function readDiskFile(path: string, maxBytes: number, what: string): Buffer {
+  const { fd, st } = openRegular(path);
+  try {
     if (st.size > maxBytes) throw new AirlockError('BAD_INPUT', `${path}: ${what} of ${st.size} bytes exceeds the limit of ${maxBytes}`);
     const buf = Buffer.allocUnsafe(st.size);
-    readFully(fd, buf, 0, (e, n) => done(e, n === buf.length ? buf : buf.subarray(0, n)));
-  });
+    const n = readFully(fd, buf, 0);
+    return n === buf.length ? buf : buf.subarray(0, n);
+  } catch (e) {
+    throw ioError(path, e, 'read');
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** Opens a regular file for partial reads; the caller must close it. */
-export async function openDiskFile(path: string): Promise<FileReader> {
-  const { fd, st } = await new Promise<{ fd: number; st: fs.Stats }>((resolve, reject) => {
-    fs.open(path, 'r', (e, fd) => {
-      if (e) return reject(ioError(path, e, 'read'));
-      fs.fstat(fd, (e2, st) => {
-        if (!e2 && st.isFile()) return resolve({ fd, st });
-        fs.close(fd, () => reject(e2 ? ioError(path, e2, 'read') : new AirlockError('BAD_INPUT', `${path}: not a regular file`)));
-      });
-    });
-  });
+export function openDiskFile(path: string): FileReader {
+  const { fd, st } = openRegular(path);
   let closed = false;
   return {
     size: st.size,
     identity: `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`,
     read(position: number, length: number): Promise<Buffer> {
-      const want = Math.max(0, Math.min(length, st.size - position));
-      if (want === 0) return Promise.resolve(Buffer.alloc(0));
-      return new Promise((resolve, reject) => {
-        const buf = Buffer.allocUnsafe(want);
-        readFully(fd, buf, position, (e, n) => (e ? reject(ioError(path, e, 'read')) : resolve(n === want ? buf : buf.subarray(0, n))));
-      });
+      if (closed) return Promise.reject(new AirlockError('IO', `${path}: read after close`));
+      const buf = Buffer.allocUnsafe(Math.max(0, Math.min(length, st.size - position)));
+      try {
+        const n = readFully(fd, buf, position);
+        return Promise.resolve(n === buf.length ? buf : buf.subarray(0, n));
+      } catch (e) {
+        return Promise.reject(ioError(path, e, 'read'));
+      }
     },
     close(): Promise<void> {
-      if (closed) return Promise.resolve();
-      closed = true;
-      return new Promise((resolve) => fs.close(fd, () => resolve()));
+      if (!closed) {
+        closed = true;
+        fs.closeSync(fd);
+      }
+      return Promise.resolve();
     },
   };
 }

@@ -12,7 +12,6 @@ import { openDiskFile, readDiskFile } from './disk-file.ts';
 import { resolveInTree, type FileReader, type VirtualFs, type Want } from './vfs.ts';
 
 const PSEUDO = new Set(['proc', 'sys', 'dev', 'run']);
-const WALK_CONCURRENCY = 16;
 
 export interface WalkOptions {
   /** Folders not to enter, relative to the root ("proc", "var/cache"). */
@@ -33,42 +32,28 @@ export async function openRootfs(dir: string, want: Want, options: WalkOptions =
   const skip = new Set([...(root === '/' ? PSEUDO : []), ...(options.skip ?? [])]);
   const skipNames = options.skipNames ?? new Set<string>();
   const files: string[] = [];
-  // Several folders are listed at once: readdir waits on the disk, not the CPU. The
-  // callback API: fs.promises costs several times more per call.
+  // Synchronous listing, like the reads (see disk-file.ts): the walk lists every folder of
+  // the tree, tens of thousands on a host, and the thread pool's hand-offs would cost more
+  // CPU than the listing itself.
   const queue: string[] = [''];
-  let active = 0;
-  await new Promise<void>((resolveWalk, rejectWalk) => {
-    let failed = false;
-    const listed = (rel: string, e: NodeJS.ErrnoException | null, entries: fs.Dirent[]): void => {
-      active--;
-      if (failed) return;
-      if (e) {
-        const code = errnoCode(e);
-        if (code !== 'EACCES' && code !== 'EPERM' && code !== 'ENOENT' && code !== 'ENOTDIR') {
-          failed = true;
-          return rejectWalk(ioError(join(root, rel), e, 'list'));
-        }
-      } else {
-        const prefix = rel === '' ? '' : `${rel}/`;
-        for (const ent of entries) {
-          const p = prefix + ent.name;
-          if (ent.isDirectory()) {
-            if (!skip.has(p) && !skipNames.has(ent.name)) queue.push(p);
-          } else if (ent.isFile() && want(p)) files.push(p);
-        }
-      }
-      pump();
-    };
-    const pump = (): void => {
-      while (active < WALK_CONCURRENCY && queue.length > 0) {
-        const rel = queue.pop()!;
-        active++;
-        fs.readdir(join(root, rel), { withFileTypes: true }, (e, entries) => listed(rel, e, entries));
-      }
-      if (active === 0 && queue.length === 0) resolveWalk();
-    };
-    pump();
-  });
+  while (queue.length > 0) {
+    const rel = queue.pop()!;
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(join(root, rel), { withFileTypes: true });
+    } catch (e) {
+      const code = errnoCode(e);
+      if (code === 'EACCES' || code === 'EPERM' || code === 'ENOENT' || code === 'ENOTDIR') continue;
+      throw ioError(join(root, rel), e, 'list');
+    }
+    const prefix = rel === '' ? '' : `${rel}/`;
+    for (const ent of entries) {
+      const p = prefix + ent.name;
+      if (ent.isDirectory()) {
+        if (!skip.has(p) && !skipNames.has(ent.name)) queue.push(p);
+      } else if (ent.isFile() && want(p)) files.push(p);
+    }
+  }
   files.sort();
   const walked = new Set(files);
   const readlink = async (p: string): Promise<string | undefined> => {
@@ -88,10 +73,20 @@ export async function openRootfs(dir: string, want: Want, options: WalkOptions =
     source: dir,
     files,
     async readFile(path: string, maxBytes: number): Promise<Buffer | undefined> {
-      return readDiskFile(await real(path), maxBytes, path).catch(absent);
+      const abs = await real(path);
+      try {
+        return readDiskFile(abs, maxBytes, path);
+      } catch (e) {
+        return absent(e);
+      }
     },
     async open(path: string): Promise<FileReader | undefined> {
-      return openDiskFile(await real(path)).catch(absent);
+      const abs = await real(path);
+      try {
+        return openDiskFile(abs);
+      } catch (e) {
+        return absent(e);
+      }
     },
     layerOf: () => undefined,
   };

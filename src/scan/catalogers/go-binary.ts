@@ -137,7 +137,8 @@ const WANT = /(?:^|\/)s?bin\/[^/]+$/;
 export const goBinaryCataloger: Cataloger = {
   name: 'go-binary',
   kind: 'installed',
-  matches: (p) => WANT.test(p),
+  // Every file of a tree is asked: the regular expression only where a bin/ folder is named.
+  matches: (p) => p.includes('bin/') && WANT.test(p),
   async catalog(ctx, paths) {
     const out: Package[] = [];
     for (const path of paths) {

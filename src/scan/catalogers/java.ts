@@ -151,7 +151,8 @@ async function coordinatesOf(ctx: CatalogContext, file: FileReader, path: string
 export const javaCataloger: Cataloger = {
   name: 'java-archive',
   kind: 'installed',
-  matches: (p) => ARCHIVE.test(p),
+  // Every file of a tree is asked: the regular expression only for a four-character extension.
+  matches: (p) => p.charCodeAt(p.length - 4) === 0x2e && ARCHIVE.test(p),
   async catalog(ctx, paths) {
     const out: Package[] = [];
     for (const path of paths) {

@@ -37,25 +37,21 @@ export function parseApkFiles(text: string): string[] {
   return out;
 }
 
-export async function readOwnedFiles(fs: VirtualFs): Promise<Set<string>> {
-  const owned = new Set<string>();
-  for (const path of fs.files) {
-    if (!isOwnershipFile(path)) continue;
-    const b = await fs.readFile(path, isRpmSqlite(path) ? MAX_METADATA_BYTES * 8 : MAX_METADATA_BYTES).catch(() => undefined);
-    if (!b) continue;
-    if (isRpmSqlite(path)) {
-      // an unreadable rpmdb is already a warning from the rpm cataloger
-      const headers = (() => {
-        try {
-          return readRpmSqlite(b, path, true);
-        } catch {
-          return [];
-        }
-      })();
-      for (const h of headers) for (const f of h.files ?? []) owned.add(f.replace(/^\/+/, ''));
-      continue;
-    }
-    for (const f of path === APK_DB ? parseApkFiles(b.toString('utf8')) : parseDpkgList(b.toString('utf8'))) owned.add(f);
+/** Adds the files that one ownership file (see isOwnershipFile) lists to `owned`. */
+export async function addOwnedFiles(fs: VirtualFs, path: string, owned: Set<string>): Promise<void> {
+  const b = await fs.readFile(path, isRpmSqlite(path) ? MAX_METADATA_BYTES * 8 : MAX_METADATA_BYTES).catch(() => undefined);
+  if (!b) return;
+  if (isRpmSqlite(path)) {
+    // an unreadable rpmdb is already a warning from the rpm cataloger
+    const headers = (() => {
+      try {
+        return readRpmSqlite(b, path, true);
+      } catch {
+        return [];
+      }
+    })();
+    for (const h of headers) for (const f of h.files ?? []) owned.add(f.replace(/^\/+/, ''));
+    return;
   }
-  return owned;
+  for (const f of path === APK_DB ? parseApkFiles(b.toString('utf8')) : parseDpkgList(b.toString('utf8'))) owned.add(f);
 }

@@ -57,12 +57,14 @@ async function readEgg(ctx: CatalogContext, path: string): Promise<string | unde
   }
 }
 
+const MAY_END = new Set(['A', 'O', 'o', 'g'].map((c) => c.charCodeAt(0)));
 const WANT = /(?:\.dist-info\/METADATA|\.egg-info\/PKG-INFO|(?:^|\/)EGG-INFO\/PKG-INFO|\.egg-info|\.egg)$/;
 
 export const pythonCataloger: Cataloger = {
   name: 'python',
   kind: 'installed',
-  matches: (p) => WANT.test(p),
+  // Every file of a tree is asked: the regular expression only for names ending as one of those (METADATA, PKG-INFO, .egg-info, .egg).
+  matches: (p) => MAY_END.has(p.charCodeAt(p.length - 1)) && WANT.test(p),
   async catalog(ctx, paths) {
     const out: Package[] = [];
     for (const path of paths) {

@@ -48,7 +48,7 @@ const GEMSPEC = /(?:^|\/)specifications\/([^/]+)-(\d[^/-]*)\.gemspec$/;
 export const gemspecCataloger: Cataloger = {
   name: 'gemspec',
   kind: 'installed',
-  matches: (p) => GEMSPEC.test(p),
+  matches: (p) => p.endsWith('.gemspec') && GEMSPEC.test(p),
   async catalog(_ctx, paths) {
     return paths.flatMap((path) => {
       const m = GEMSPEC.exec(path);

@@ -1,15 +1,16 @@
 /**
  * A directory on disk as a VirtualFs: one walk that never follows symlinked directories
  * (no loops, no escape), skipping the kernel's pseudo file systems when the root is "/".
- * The walk lists folders with their entry types (no stat per file) and hands every
- * regular file's path to the Want predicate once. Reads resolve symlinks inside the tree
+ * The walk lists folders with their entry types (no stat per file) on a worker thread and
+ * hands every regular file's path to the Want predicate once. Reads resolve symlinks inside the tree
  * (see resolveInTree).
  */
-import fs, { promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { AirlockError, errnoCode, ioError } from '../../common/errors.ts';
+import { AirlockError, ioError } from '../../common/errors.ts';
 import { openDiskFile, readDiskFile } from './disk-file.ts';
 import { resolveInTree, type FileReader, type VirtualFs, type Want } from './vfs.ts';
+import { walkTree } from './walk-worker.ts';
 
 const PSEUDO = new Set(['proc', 'sys', 'dev', 'run']);
 
@@ -20,7 +21,22 @@ export interface WalkOptions {
   skipNames?: ReadonlySet<string>;
 }
 
-export async function openRootfs(dir: string, want: Want, options: WalkOptions = {}): Promise<VirtualFs> {
+/** Called with wanted files as the walk finds them, in no particular order. */
+export type OnFiles = (paths: readonly string[]) => void;
+
+export interface RootfsWalk {
+  /** Reads work at once; `files` is complete, and sorted, when `done` settles. */
+  fs: VirtualFs;
+  done: Promise<void>;
+  /** Stops the walk early. */
+  stop(): void;
+}
+
+/**
+ * Starts walking a folder (on a worker thread, see walk-worker.ts) and returns its
+ * VirtualFs at once, so that files can be read while the rest of the tree is listed.
+ */
+export async function walkRootfs(dir: string, want: Want, options: WalkOptions, onFiles: OnFiles): Promise<RootfsWalk> {
   const root = resolve(dir);
   let st;
   try {
@@ -30,32 +46,26 @@ export async function openRootfs(dir: string, want: Want, options: WalkOptions =
   }
   if (!st.isDirectory()) throw new AirlockError('BAD_INPUT', `${dir}: not a directory`);
   const skip = new Set([...(root === '/' ? PSEUDO : []), ...(options.skip ?? [])]);
-  const skipNames = options.skipNames ?? new Set<string>();
   const files: string[] = [];
-  // Synchronous listing, like the reads (see disk-file.ts): the walk lists every folder of
-  // the tree, tens of thousands on a host, and the thread pool's hand-offs would cost more
-  // CPU than the listing itself.
-  const queue: string[] = [''];
-  while (queue.length > 0) {
-    const rel = queue.pop()!;
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(join(root, rel), { withFileTypes: true });
-    } catch (e) {
-      const code = errnoCode(e);
-      if (code === 'EACCES' || code === 'EPERM' || code === 'ENOENT' || code === 'ENOTDIR') continue;
-      throw ioError(join(root, rel), e, 'list');
-    }
+  // Files found by the walk are real files reached without symlinks.
+  const walked = new Set<string>();
+  const tree = walkTree(root, skip, options.skipNames ?? new Set(), (rel, names) => {
     const prefix = rel === '' ? '' : `${rel}/`;
-    for (const ent of entries) {
-      const p = prefix + ent.name;
-      if (ent.isDirectory()) {
-        if (!skip.has(p) && !skipNames.has(ent.name)) queue.push(p);
-      } else if (ent.isFile() && want(p)) files.push(p);
+    const found: string[] = [];
+    for (const name of names) {
+      const p = prefix + name;
+      if (want(p)) found.push(p);
     }
-  }
-  files.sort();
-  const walked = new Set(files);
+    if (found.length === 0) return;
+    for (const p of found) {
+      files.push(p);
+      walked.add(p);
+    }
+    onFiles(found);
+  });
+  const done = tree.done.then(() => {
+    files.sort();
+  });
   const readlink = async (p: string): Promise<string | undefined> => {
     try {
       return await fsp.readlink(join(root, p));
@@ -63,13 +73,12 @@ export async function openRootfs(dir: string, want: Want, options: WalkOptions =
       return undefined;
     }
   };
-  // Files found by the walk are real files reached without symlinks.
   const real = async (path: string): Promise<string> => join(root, walked.has(path) ? path : await resolveInTree(path, readlink, dir));
   const absent = (e: unknown): undefined => {
     if (e instanceof AirlockError && e.code === 'NOT_FOUND') return undefined;
     throw e;
   };
-  return {
+  const fs: VirtualFs = {
     source: dir,
     files,
     async readFile(path: string, maxBytes: number): Promise<Buffer | undefined> {
@@ -90,4 +99,12 @@ export async function openRootfs(dir: string, want: Want, options: WalkOptions =
     },
     layerOf: () => undefined,
   };
+  return { fs, done, stop: tree.stop };
+}
+
+/** Walks a folder to the end and returns it as a VirtualFs. */
+export async function openRootfs(dir: string, want: Want, options: WalkOptions = {}): Promise<VirtualFs> {
+  const walk = await walkRootfs(dir, want, options, () => {});
+  await walk.done;
+  return walk.fs;
 }

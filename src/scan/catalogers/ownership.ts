@@ -19,10 +19,31 @@ export function isOwnershipFile(path: string): boolean {
 
 /** Pure: a dpkg .list file to tree paths. */
 export function parseDpkgList(text: string): string[] {
-  return text
-    .split('\n')
-    .map((l) => l.trim().replace(/^\/+/, ''))
-    .filter((l) => l !== '' && l !== '.');
+  // A host has a hundred thousand of these lines: one slice per line, no regular expression.
+  const out: string[] = [];
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    let a = start;
+    let b = end;
+    while (a < b && isSpace(text.charCodeAt(a))) a++;
+    while (b > a && isSpace(text.charCodeAt(b - 1))) b--;
+    let line = text.slice(a, b);
+    // Other white space (no-break space, line separators): what trim() does, the slow way.
+    if (line.length > 0 && (line.charCodeAt(0) > 0x7f || line.charCodeAt(line.length - 1) > 0x7f)) line = line.trim();
+    let slashes = 0;
+    while (line.charCodeAt(slashes) === 0x2f) slashes++;
+    if (slashes > 0) line = line.slice(slashes);
+    if (line !== '' && line !== '.') out.push(line);
+    start = end + 1;
+  }
+  return out;
+}
+
+/** The ASCII white space String.prototype.trim removes (dpkg writes no other). */
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0b || c === 0x0c;
 }
 
 /** Pure: apk installed db to the files it lists (F: folder, R: file in it). */

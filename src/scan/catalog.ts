@@ -4,8 +4,8 @@
  * `airlock sbom` prints and what `airlock scan` hands to the matcher.
  */
 import { isAirlockError } from '../common/errors.ts';
-import type { Cataloger } from './catalogers/cataloger.ts';
-import { addOwnedFiles, isOwnershipFile } from './catalogers/ownership.ts';
+import { mergeHints, type Cataloger } from './catalogers/cataloger.ts';
+import { addOwnedFiles, isOwnershipFile, OWNERSHIP_HINT } from './catalogers/ownership.ts';
 import { CATALOGERS } from './catalogers/registry.ts';
 import { parseOsRelease } from './os-release.ts';
 import { openDockerArchive } from './targets/docker-archive.ts';
@@ -90,7 +90,8 @@ export async function catalog(target: string, options: CatalogOptions = {}): Pro
   const result: CatalogTarget = { kind: ref.kind, ref: ref.ref };
   if (ref.kind === 'rootfs' || ref.kind === 'dir') {
     const skip = new Set((options.skip ?? []).map((s) => s.replace(/^\/+|\/+$/g, '')));
-    walk = await walkRootfs(ref.ref, want, { skip, ...(ref.kind === 'dir' ? { skipNames: new Set(['.git']) } : {}) }, onFiles);
+    const hint = mergeHints([{ names: ['os-release'] }, ...(ownership ? [OWNERSHIP_HINT] : []), ...catalogers.map((c) => c.hint)]);
+    walk = await walkRootfs(ref.ref, want, { skip, hint, ...(ref.kind === 'dir' ? { skipNames: new Set(['.git']) } : {}) }, onFiles);
     fs = walk.fs;
   } else {
     const img = ref.kind === 'oci' ? await openOciImage(ref.ref, want, limits) : await openDockerArchive(ref.ref, want, limits);

@@ -137,6 +137,7 @@ const WANT = /(?:^|\/)s?bin\/[^/]+$/;
 export const goBinaryCataloger: Cataloger = {
   name: 'go-binary',
   kind: 'installed',
+  hint: { folders: ['bin', 'sbin'] },
   // Every file of a tree is asked: the regular expression only where a bin/ folder is named.
   matches: (p) => p.includes('bin/') && WANT.test(p),
   async catalog(ctx, paths) {

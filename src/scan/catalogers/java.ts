@@ -151,6 +151,7 @@ async function coordinatesOf(ctx: CatalogContext, file: FileReader, path: string
 export const javaCataloger: Cataloger = {
   name: 'java-archive',
   kind: 'installed',
+  hint: { extensions: [...ARCHIVE_EXTENSIONS].map((e) => `.${e}`) },
   // Every file of a tree is asked: the regular expression only for a four-character extension.
   matches: (p) => p.charCodeAt(p.length - 4) === 0x2e && ARCHIVE.test(p),
   async catalog(ctx, paths) {

@@ -6,11 +6,14 @@
  * Trivy makes the same choice. rpm file lists come from the SQLite rpmdb's headers.
  */
 import type { VirtualFs } from '../targets/vfs.ts';
-import { MAX_METADATA_BYTES } from './cataloger.ts';
+import { MAX_METADATA_BYTES, type FileHint } from './cataloger.ts';
 import { isRpmSqlite, readRpmSqlite } from './rpm.ts';
 
 const DPKG_LIST = /^var\/lib\/dpkg\/info\/[^/]+\.list$/;
 const APK_DB = 'lib/apk/db/installed';
+
+/** The names of the ownership files, as a hint for the walk (see FileHint). */
+export const OWNERSHIP_HINT: FileHint = { names: ['installed', 'rpmdb.sqlite'], extensions: ['.list'] };
 
 /** Asked of every file in a tree: the cheap suffix tests come first. */
 export function isOwnershipFile(path: string): boolean {

@@ -63,6 +63,7 @@ const WANT = /(?:\.dist-info\/METADATA|\.egg-info\/PKG-INFO|(?:^|\/)EGG-INFO\/PK
 export const pythonCataloger: Cataloger = {
   name: 'python',
   kind: 'installed',
+  hint: { names: ['METADATA', 'PKG-INFO'], extensions: ['.egg-info', '.egg'] },
   // Every file of a tree is asked: the regular expression only for names ending as one of those (METADATA, PKG-INFO, .egg-info, .egg).
   matches: (p) => MAY_END.has(p.charCodeAt(p.length - 1)) && WANT.test(p),
   async catalog(ctx, paths) {

@@ -58,6 +58,7 @@ export function evr(h: { epoch?: number; version: string; release: string }): st
 export const rpmCataloger: Cataloger = {
   name: 'rpm',
   kind: 'os',
+  hint: { names: ['rpmdb.sqlite', 'Packages', 'Packages.db'] },
   matches: (p) => (p.startsWith('var/') || p.startsWith('usr/')) && DIRS.some((d) => p.startsWith(d) && ['rpmdb.sqlite', 'Packages', 'Packages.db'].includes(p.slice(d.length))),
   async catalog(ctx, paths) {
     const out: Package[] = [];

@@ -8,6 +8,7 @@
 import { promises as fsp } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AirlockError, ioError } from '../../common/errors.ts';
+import type { FileHint } from '../catalogers/cataloger.ts';
 import { openDiskFile, readDiskFile } from './disk-file.ts';
 import { resolveInTree, type FileReader, type VirtualFs, type Want } from './vfs.ts';
 import { walkTree } from './walk-worker.ts';
@@ -19,6 +20,8 @@ export interface WalkOptions {
   skip?: ReadonlySet<string>;
   /** Folder names never entered anywhere (for example ".git"). */
   skipNames?: ReadonlySet<string>;
+  /** Only files passing this hint are handed to the Want predicate (all files when absent). */
+  hint?: FileHint;
 }
 
 /** Called with wanted files as the walk finds them, in no particular order. */
@@ -49,7 +52,7 @@ export async function walkRootfs(dir: string, want: Want, options: WalkOptions, 
   const files: string[] = [];
   // Files found by the walk are real files reached without symlinks.
   const walked = new Set<string>();
-  const tree = walkTree(root, skip, options.skipNames ?? new Set(), (rel, names) => {
+  const tree = walkTree(root, skip, options.skipNames ?? new Set(), options.hint, (rel, names) => {
     const prefix = rel === '' ? '' : `${rel}/`;
     const found: string[] = [];
     for (const name of names) {

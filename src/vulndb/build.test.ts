@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
@@ -52,6 +52,15 @@ test('builds from a directory, a .zip and a .tar.gz; lookups, aliases, info', as
   assert.equal(info.builtAt, '2026-01-02T03:04:05.000Z');
   assert.deepEqual(info.ecosystems, { Debian: 1, PyPI: 3 });
   assert.equal(info.advisories, 4);
+  // A DB built before the counts were kept in meta: counted when asked, with the same result.
+  const older = join(dir, 'older.db');
+  writeFileSync(older, readFileSync(out));
+  const raw = new Database(older);
+  raw.prepare("DELETE FROM meta WHERE key = 'ecosystems'").run();
+  raw.close();
+  const olderDb = VulnDb.open(older);
+  t.after(() => olderDb.close());
+  assert.deepEqual(olderDb.info().ecosystems, info.ecosystems);
 });
 
 test('bad records are counted and listed by id; the build goes on', async (t) => {

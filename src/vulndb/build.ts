@@ -19,7 +19,7 @@ import { BatchBuilder, EntryStatus, parseBatch, SHAPE_STRIDE, type ParsedBatch }
 import { defaultParserThreads, ParsePool } from './parse-pool.ts';
 import { ADVISORY_VALUES, AFFECTED_VALUES, type SqlValue } from './rows.ts';
 import { DEFAULT_LIMITS, readSource, type SourceLimits } from './sources.ts';
-import { INDEX_SQL, SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
+import { countEcosystems, INDEX_SQL, SCHEMA_SQL, SCHEMA_VERSION } from './schema.ts';
 
 export interface BuildOptions {
   osv: string[];
@@ -102,6 +102,8 @@ export async function buildVulnDb(options: BuildOptions): Promise<BuildReport> {
     meta.run('built_at', report.builtAt);
     meta.run('sources', JSON.stringify(report.sources));
     meta.run('counts', JSON.stringify({ advisories: report.advisories, withdrawn: report.withdrawn, duplicates: report.duplicates, bad: report.badCount, nvdCves: report.nvdCves }));
+    // Counted once here: every scan report states them, and counting takes a scan of the affected table.
+    meta.run('ecosystems', JSON.stringify(countEcosystems(db)));
     db.close();
     db = undefined;
     try {

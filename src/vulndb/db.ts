@@ -6,7 +6,7 @@
 import Database from 'better-sqlite3';
 import { AirlockError, ioError } from '../common/errors.ts';
 import { packageKey, releaseKey, splitEcosystem } from './names.ts';
-import { SCHEMA_VERSION } from './schema.ts';
+import { countEcosystems, SCHEMA_VERSION } from './schema.ts';
 import type { SourceSummary } from './build.ts';
 import type { AffectedPackage, Advisory, SeverityEntry } from './types.ts';
 
@@ -127,10 +127,9 @@ export class VulnDb {
   info(): VulnDbInfo {
     const meta = new Map((this.db.prepare('SELECT key, value FROM meta').all() as { key: string; value: string }[]).map((r) => [r.key, r.value]));
     const counts = JSON.parse(meta.get('counts') ?? '{}') as Record<string, number>;
-    const ecosystems: Record<string, number> = {};
-    for (const r of this.db.prepare('SELECT eco_base, count(DISTINCT advisory) AS n FROM affected GROUP BY eco_base ORDER BY eco_base').all() as { eco_base: string; n: number }[]) {
-      ecosystems[r.eco_base] = r.n;
-    }
+    // DBs built before the counts were stored in meta are counted here.
+    const stored = meta.get('ecosystems');
+    const ecosystems = stored ? (JSON.parse(stored) as Record<string, number>) : countEcosystems(this.db);
     return {
       path: this.path,
       schemaVersion: Number(meta.get('schema_version')),

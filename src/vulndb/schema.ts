@@ -1,4 +1,5 @@
 /** The vuln.db SQLite schema. Bump SCHEMA_VERSION on any change readers must know about. */
+import type Database from 'better-sqlite3';
 export const SCHEMA_VERSION = 1;
 
 export const SCHEMA_SQL = `
@@ -37,3 +38,10 @@ export const INDEX_SQL = `
 CREATE INDEX affected_by_package ON affected (eco_base, eco_release, name_key);
 CREATE INDEX alias_by_alias ON alias (alias);
 `;
+
+/** Advisories per base ecosystem ("Debian", "PyPI"), as `vulndb info` and every scan report state them. */
+export function countEcosystems(db: Database.Database): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of db.prepare('SELECT eco_base, count(DISTINCT advisory) AS n FROM affected GROUP BY eco_base ORDER BY eco_base').all() as { eco_base: string; n: number }[]) out[r.eco_base] = r.n;
+  return out;
+}

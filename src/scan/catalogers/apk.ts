@@ -37,6 +37,7 @@ export function parseApkInstalled(text: string): ApkEntry[] {
 export const apkCataloger: Cataloger = {
   name: 'apk',
   kind: 'os',
+  hint: { names: ['installed'] },
   matches: (p) => p === 'lib/apk/db/installed',
   async catalog(ctx, paths) {
     const eco = osEcosystem(ctx.os, 'Alpine');

@@ -20,6 +20,7 @@ export function parseCargoLock(text: string, source: string): { name: string; ve
 export const cargoCataloger: Cataloger = {
   name: 'cargo-lock',
   kind: 'declared',
+  hint: { names: ['Cargo.lock'] },
   matches: (p) => baseName(p) === 'Cargo.lock',
   async catalog(ctx, paths) {
     return packagesFromText(ctx, paths, (text, path, out) => {

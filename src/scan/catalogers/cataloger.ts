@@ -24,9 +24,23 @@ export interface CatalogContext {
   warn(message: string): void;
 }
 
+/**
+ * What `matches` needs of a file's name, as data: a folder is listed on a worker thread
+ * (see walk-worker.ts), which hands over only the files that pass some hint, so that
+ * `matches` is asked of a few thousand paths instead of every file of a host. Every path
+ * `matches` accepts must have one of these names, one of these extensions (lower-cased,
+ * from the last dot: ".jar", ".egg-info"), or a parent folder of one of these names.
+ */
+export interface FileHint {
+  names?: readonly string[];
+  extensions?: readonly string[];
+  folders?: readonly string[];
+}
+
 export interface Cataloger {
   readonly name: string;
   readonly kind: CatalogerKind;
+  readonly hint: FileHint;
   matches(path: string): boolean;
   catalog(ctx: CatalogContext, paths: readonly string[]): Promise<Package[]>;
 }
@@ -63,4 +77,21 @@ export function baseName(path: string): string {
 export function dirName(path: string): string {
   const i = path.lastIndexOf('/');
   return i < 0 ? '' : path.slice(0, i);
+}
+
+/** Whether a path passes a hint (see FileHint). */
+export function hintAccepts(hint: FileHint, path: string): boolean {
+  const slash = path.lastIndexOf('/');
+  const name = path.slice(slash + 1);
+  if (hint.names?.includes(name)) return true;
+  const dot = name.lastIndexOf('.');
+  if (dot >= 0 && hint.extensions?.includes(name.slice(dot).toLowerCase())) return true;
+  const parent = slash < 0 ? '' : path.slice(path.lastIndexOf('/', slash - 1) + 1, slash);
+  return hint.folders?.includes(parent) ?? false;
+}
+
+/** One hint that every path passing any of `hints` passes. */
+export function mergeHints(hints: readonly FileHint[]): Required<FileHint> {
+  const union = (k: keyof FileHint): string[] => [...new Set(hints.flatMap((h) => h[k] ?? []))].sort();
+  return { names: union('names'), extensions: union('extensions'), folders: union('folders') };
 }

@@ -25,6 +25,7 @@ export function parseComposer(text: string, source: string): { name: string; ver
 export const composerCataloger: Cataloger = {
   name: 'composer',
   kind: 'declared',
+  hint: { names: ['composer.lock', 'installed.json'] },
   matches: (p) => baseName(p) === 'composer.lock' || p.endsWith('vendor/composer/installed.json'),
   async catalog(ctx, paths) {
     return packagesFromText(ctx, paths, (text, path, out) => {

@@ -37,6 +37,7 @@ export function parsePackagesLock(text: string, source: string): { name: string;
 export const dotnetCataloger: Cataloger = {
   name: 'dotnet',
   kind: 'declared',
+  hint: { extensions: ['.json'] },
   matches: (p) => p.endsWith('.deps.json') || baseName(p) === 'packages.lock.json',
   async catalog(ctx, paths) {
     return packagesFromText(ctx, paths, (text, path, out) => {

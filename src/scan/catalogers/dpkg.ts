@@ -74,6 +74,7 @@ const STATUS_D = /^var\/lib\/dpkg\/status\.d\/[^/]+$/;
 export const dpkgCataloger: Cataloger = {
   name: 'dpkg',
   kind: 'os',
+  hint: { names: ['status'], folders: ['status.d'] },
   matches: (p) => p === STATUS || (STATUS_D.test(p) && !/\.(md5sums|preinst|postinst|prerm|postrm|list|conffiles|triggers|shlibs|symbols|templates|config)$/.test(p)),
   async catalog(ctx, paths) {
     const eco = osEcosystem(ctx.os, 'Debian');

@@ -6,15 +6,26 @@
  * every `dep` (with its `=>` replacement applied) and `stdlib` at the toolchain version,
  * as Trivy does. Only files in bin/ and sbin/ folders are read (a path-only choice:
  * image layers are streamed and file modes are not consulted).
+ *
+ * A binary is never read whole: the ELF header, the section table and its names tell
+ * where the build info is (the .go.buildinfo section), as Go's debug/buildinfo finds it,
+ * so a non-Go executable costs three small reads.
  */
 import { AirlockError } from '../../common/errors.ts';
+import type { FileReader } from '../targets/vfs.ts';
 import type { Package } from '../types.ts';
 import type { Cataloger } from './cataloger.ts';
+import { ELF_HEADER_BYTES, parseElfHeader, parseProgramHeaders, parseSectionHeaders, PF_W, PF_X, PT_LOAD, sectionCounts, sectionName, SHT_NOBITS } from './elf.ts';
 import { goPackage } from './go-mod.ts';
 
 const MAGIC = Buffer.from('\xff Go buildinf:', 'latin1');
-const MAX_BINARY_BYTES = 256 * 1024 * 1024;
-const ELF = Buffer.from('\x7fELF', 'latin1');
+/** What Go's debug/buildinfo reads first from where the build info starts. */
+const FIRST_READ = 64 * 1024;
+/** Two strings of at most 16 MiB each (see parseGoBuildInfo). */
+const MAX_BUILDINFO_BYTES = 33 * 1024 * 1024;
+const MAX_TABLE_BYTES = 4 * 1024 * 1024;
+/** Sections only the Go linker writes: such a binary without .go.buildinfo is searched the old way. */
+const GO_SECTIONS = new Set(['.gopclntab', '.note.go.buildid', '.go.buildinfo']);
 
 export interface GoBuildInfo {
   goVersion: string;
@@ -75,22 +86,71 @@ export function parseModInfo(text: string): Omit<GoBuildInfo, 'goVersion'> {
   return out;
 }
 
+/**
+ * Where the build info starts and how many bytes are there, as Go's debug/buildinfo
+ * finds it in an ELF file: the .go.buildinfo section; without one (a file with no section
+ * table, or Go sections but not that one), the first writable, non-executable loadable
+ * segment. Undefined for a file that is not ELF or has no such place (a C program).
+ */
+export async function locateBuildInfo(file: FileReader): Promise<{ offset: number; size: number } | undefined> {
+  const h = parseElfHeader(await file.read(0, ELF_HEADER_BYTES));
+  if (!h) return undefined;
+  let sectionNames: string[] = [];
+  if (h.shoff > 0 && h.shentsize > 0) {
+    const first = h.shnum === 0 ? parseSectionHeaders(await file.read(h.shoff, h.shentsize), h, 1)[0] : undefined;
+    const { count, names } = sectionCounts(h, first);
+    const sections = count * h.shentsize <= MAX_TABLE_BYTES ? parseSectionHeaders(await file.read(h.shoff, count * h.shentsize), h, count) : [];
+    const table = sections[names];
+    if (table && table.type !== SHT_NOBITS) {
+      const nameBytes = await file.read(table.offset, Math.min(table.size, MAX_TABLE_BYTES));
+      sectionNames = sections.map((s) => sectionName(nameBytes, s.nameOffset));
+      const i = sectionNames.indexOf('.go.buildinfo');
+      const s = sections[i];
+      if (s && s.type !== SHT_NOBITS) return { offset: s.offset, size: s.size };
+    }
+    if (sections.length > 0 && !sectionNames.some((n) => GO_SECTIONS.has(n))) return undefined;
+  }
+  if (h.phnum === 0 || h.phnum * h.phentsize > MAX_TABLE_BYTES) return undefined;
+  const segment = parseProgramHeaders(await file.read(h.phoff, h.phnum * h.phentsize), h).find((p) => p.type === PT_LOAD && (p.flags & (PF_X | PF_W)) === PF_W);
+  return segment ? { offset: segment.offset, size: segment.filesz } : undefined;
+}
+
+/** Reads and parses the build info of an ELF file; undefined when it holds none. */
+export async function readGoBuildInfo(file: FileReader, source: string): Promise<GoBuildInfo | undefined> {
+  const at = await locateBuildInfo(file);
+  if (!at) return undefined;
+  const available = Math.min(at.size, file.size - at.offset, MAX_BUILDINFO_BYTES);
+  let n = Math.min(available, FIRST_READ);
+  for (;;) {
+    try {
+      return parseGoBuildInfo(await file.read(at.offset, n), source);
+    } catch (e) {
+      // Strings running past the first read: read as far as they can go, once.
+      if (!(e instanceof AirlockError) || e.code !== 'BAD_INPUT' || n >= available) throw e;
+      n = available;
+    }
+  }
+}
+
 const WANT = /(?:^|\/)s?bin\/[^/]+$/;
 
 export const goBinaryCataloger: Cataloger = {
   name: 'go-binary',
   kind: 'installed',
-  matches: (p) => WANT.test(p),
+  hint: { folders: ['bin', 'sbin'] },
+  // Every file of a tree is asked: the regular expression only where a bin/ folder is named.
+  matches: (p) => p.includes('bin/') && WANT.test(p),
   async catalog(ctx, paths) {
     const out: Package[] = [];
     for (const path of paths) {
-      const buf = await ctx.fs.readFile(path, MAX_BINARY_BYTES).catch((e: unknown) => {
-        // an oversized file in a bin folder is not a reason to stop cataloging
-        if (e instanceof AirlockError && e.code === 'BAD_INPUT') return undefined;
-        throw e;
-      });
-      if (!buf || !buf.subarray(0, 4).equals(ELF)) continue;
-      const info = parseGoBuildInfo(buf, path);
+      const file = await ctx.fs.open(path);
+      if (!file) continue;
+      let info: GoBuildInfo | undefined;
+      try {
+        info = await readGoBuildInfo(file, path);
+      } finally {
+        await file.close();
+      }
       if (!info) continue;
       if (info.main && info.main.version !== '(devel)' && info.main.version !== '') out.push(goPackage(info.main.path, info.main.version, path, 'go-binary'));
       for (const d of info.deps) out.push(goPackage(d.path, d.version, path, 'go-binary'));

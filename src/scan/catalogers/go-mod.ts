@@ -70,6 +70,7 @@ export function goPackage(path: string, version: string, location: string, found
 export const goModCataloger: Cataloger = {
   name: 'go-mod',
   kind: 'declared',
+  hint: { names: ['go.mod'] },
   matches: (p) => baseName(p) === 'go.mod' && !p.includes('/vendor/'),
   async catalog(ctx, paths) {
     return packagesFromText(ctx, paths, (text, path, out) => {

@@ -53,6 +53,7 @@ export function parsePackageLock(text: string, source: string): LockedPackage[] 
 export const npmLockCataloger: Cataloger = {
   name: 'npm-lock',
   kind: 'declared',
+  hint: { names: ['package-lock.json', 'npm-shrinkwrap.json'] },
   matches: (p) => (baseName(p) === 'package-lock.json' || baseName(p) === 'npm-shrinkwrap.json') && !p.includes('node_modules/'),
   async catalog(ctx, paths) {
     return packagesFromText(ctx, paths, (text, path, out) => {

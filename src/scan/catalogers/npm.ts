@@ -39,6 +39,7 @@ export function parsePackageJson(text: string, source: string): { name: string; 
 export const npmCataloger: Cataloger = {
   name: 'npm',
   kind: 'installed',
+  hint: { names: ['package.json'] },
   matches: (p) => p === 'package.json' || p.endsWith('/package.json'),
   async catalog(ctx, paths) {
     const out: Package[] = [];

@@ -8,6 +8,7 @@ import { AirlockError } from '../../common/errors.ts';
 import { requireTool, sharedData, tempDir } from '../../../test/helpers/env.ts';
 import { catalog } from '../catalog.ts';
 import { parseApkInstalled } from './apk.ts';
+import { parseDpkgList } from './ownership.ts';
 import { parseControlParagraphs, parseDpkgStatus } from './dpkg.ts';
 import { parseRpmHeader, splitSourceRpm } from './rpm-header.ts';
 import { readRpmSqlite } from './rpm.ts';
@@ -180,4 +181,22 @@ test('rpm: file lists from the SQLite rpmdb (used for OS ownership) match rpm -q
   const mine = readRpmSqlite(readFileSync(join(base, 'rpmdb.sqlite')), 'rpmdb.sqlite', true).flatMap((h) => h.files ?? []).sort();
   assert.equal(mine.length, 7269);
   assert.deepEqual(mine, theirs);
+});
+
+test('dpkg .list files: paths without leading slashes, blank lines and "/." left out, for any text', () => {
+  assert.deepEqual(parseDpkgList('/.\n/usr\n/usr/bin/tool\r\n\n  /etc/x y \n//opt/z\n'), ['usr', 'usr/bin/tool', 'etc/x y', 'opt/z']);
+  // The plain definition: trim each line, drop leading slashes, keep what is not empty or ".".
+  const reference = (text: string): string[] =>
+    text
+      .split('\n')
+      .map((l) => l.trim().replace(/^\/+/, ''))
+      .filter((l) => l !== '' && l !== '.');
+  const piece = fc.constantFrom('/', '.', ' ', '\t', '\r', '\n', '\u00a0', '\u2028', 'a', 'é', 'usr/', '//');
+  fc.assert(
+    fc.property(fc.array(piece, { maxLength: 40 }), (pieces) => {
+      const text = pieces.join('');
+      assert.deepEqual(parseDpkgList(text), reference(text));
+    }),
+    { numRuns: 2000 },
+  );
 });

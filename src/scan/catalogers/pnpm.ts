@@ -56,6 +56,7 @@ export function parsePnpmLock(text: string, source: string): PnpmEntry[] {
 export const pnpmCataloger: Cataloger = {
   name: 'pnpm-lock',
   kind: 'declared',
+  hint: { names: ['pnpm-lock.yaml'] },
   matches: (p) => baseName(p) === 'pnpm-lock.yaml' && !p.includes('node_modules/'),
   async catalog(ctx, paths) {
     return packagesFromText(ctx, paths, (text, path, out) => {

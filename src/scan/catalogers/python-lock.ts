@@ -70,6 +70,7 @@ const REQ = /^requirements[^/]*\.txt$/;
 export const pythonLockCataloger: Cataloger = {
   name: 'python-lock',
   kind: 'declared',
+  hint: { names: ['poetry.lock', 'Pipfile.lock', 'uv.lock'], extensions: ['.txt'] },
   matches: (p) => {
     const b = baseName(p);
     return REQ.test(b) || b === 'poetry.lock' || b === 'Pipfile.lock' || b === 'uv.lock';

@@ -3,21 +3,20 @@
  * `EGG-INFO/PKG-INFO`, single-file `*.egg-info` (core metadata, RFC 822 headers) and
  * zipped `*.egg` files (their EGG-INFO/PKG-INFO).
  */
+import { bufferReader, type FileReader } from '../targets/vfs.ts';
 import type { Package } from '../types.ts';
-import { readText, type Cataloger } from './cataloger.ts';
+import { readText, type CatalogContext, type Cataloger } from './cataloger.ts';
 import { purl } from './purl.ts';
-import { forEachEntry, openZip, readEntry } from './zip.ts';
+import { endsWithAscii, readZipDirectory, readZipEntry } from './zip-directory.ts';
 
-const MAX_EGG_BYTES = 256 * 1024 * 1024;
+const EGG_PKG_INFO = 'EGG-INFO/PKG-INFO';
 
-/** Pure (bytes in): the PKG-INFO of a zipped egg, or undefined when it has none. */
-export async function readEggPkgInfo(buf: Buffer, source: string): Promise<string | undefined> {
-  const zip = await openZip(buf, source);
-  let text: string | undefined;
-  await forEachEntry(zip, source, 100_000, async (entry) => {
-    if (entry.fileName === 'EGG-INFO/PKG-INFO') text = (await readEntry(zip, entry, 4 * 1024 * 1024, source)).toString('utf8');
-  });
-  return text;
+/** The PKG-INFO of a zipped egg (a file, or its bytes), or undefined when it has none. */
+export async function readEggPkgInfo(egg: FileReader | Buffer, source: string): Promise<string | undefined> {
+  const file = Buffer.isBuffer(egg) ? bufferReader(egg) : egg;
+  const dir = await readZipDirectory(file, source, 100_000, (raw, start, end) => endsWithAscii(raw, start, end, 'PKG-INFO'), (name) => name === EGG_PKG_INFO);
+  const last = dir.entries[dir.entries.length - 1];
+  return last ? (await readZipEntry(file, last, 4 * 1024 * 1024, source)).toString('utf8') : undefined;
 }
 
 export interface PythonMetadata {
@@ -48,16 +47,29 @@ export function pypiPackage(name: string, version: string, location: string, fou
   return { ecosystem: 'PyPI', name, version, purl: purl({ type: 'pypi', name, version }), locations: [location], foundBy, ...(licenses.length > 0 ? { licenses } : {}) };
 }
 
+async function readEgg(ctx: CatalogContext, path: string): Promise<string | undefined> {
+  const file = await ctx.fs.open(path);
+  if (!file) return undefined;
+  try {
+    return await readEggPkgInfo(file, path);
+  } finally {
+    await file.close();
+  }
+}
+
+const MAY_END = new Set(['A', 'O', 'o', 'g'].map((c) => c.charCodeAt(0)));
 const WANT = /(?:\.dist-info\/METADATA|\.egg-info\/PKG-INFO|(?:^|\/)EGG-INFO\/PKG-INFO|\.egg-info|\.egg)$/;
 
 export const pythonCataloger: Cataloger = {
   name: 'python',
   kind: 'installed',
-  matches: (p) => WANT.test(p),
+  hint: { names: ['METADATA', 'PKG-INFO'], extensions: ['.egg-info', '.egg'] },
+  // Every file of a tree is asked: the regular expression only for names ending as one of those (METADATA, PKG-INFO, .egg-info, .egg).
+  matches: (p) => MAY_END.has(p.charCodeAt(p.length - 1)) && WANT.test(p),
   async catalog(ctx, paths) {
     const out: Package[] = [];
     for (const path of paths) {
-      const text = path.endsWith('.egg') ? await ctx.fs.readFile(path, MAX_EGG_BYTES).then((b) => (b ? readEggPkgInfo(b, path) : undefined)) : await readText(ctx, path, 16 * 1024 * 1024);
+      const text = path.endsWith('.egg') ? await readEgg(ctx, path) : await readText(ctx, path, 16 * 1024 * 1024);
       if (text === undefined) continue;
       const m = parseCoreMetadata(text);
       if (m) out.push(pypiPackage(m.name, m.version, path, 'python', m.licenses));

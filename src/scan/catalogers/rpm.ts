@@ -58,7 +58,8 @@ export function evr(h: { epoch?: number; version: string; release: string }): st
 export const rpmCataloger: Cataloger = {
   name: 'rpm',
   kind: 'os',
-  matches: (p) => DIRS.some((d) => p.startsWith(d) && ['rpmdb.sqlite', 'Packages', 'Packages.db'].includes(p.slice(d.length))),
+  hint: { names: ['rpmdb.sqlite', 'Packages', 'Packages.db'] },
+  matches: (p) => (p.startsWith('var/') || p.startsWith('usr/')) && DIRS.some((d) => p.startsWith(d) && ['rpmdb.sqlite', 'Packages', 'Packages.db'].includes(p.slice(d.length))),
   async catalog(ctx, paths) {
     const out: Package[] = [];
     const eco = osEcosystem(ctx.os, 'Red Hat');

@@ -35,6 +35,7 @@ export function gemPackage(name: string, version: string, location: string, foun
 export const gemfileLockCataloger: Cataloger = {
   name: 'gemfile-lock',
   kind: 'declared',
+  hint: { names: ['Gemfile.lock', 'gems.locked'] },
   matches: (p) => baseName(p) === 'Gemfile.lock' || baseName(p) === 'gems.locked',
   async catalog(ctx, paths) {
     return packagesFromText(ctx, paths, (text, path, out) => {
@@ -48,7 +49,8 @@ const GEMSPEC = /(?:^|\/)specifications\/([^/]+)-(\d[^/-]*)\.gemspec$/;
 export const gemspecCataloger: Cataloger = {
   name: 'gemspec',
   kind: 'installed',
-  matches: (p) => GEMSPEC.test(p),
+  hint: { extensions: ['.gemspec'] },
+  matches: (p) => p.endsWith('.gemspec') && GEMSPEC.test(p),
   async catalog(_ctx, paths) {
     return paths.flatMap((path) => {
       const m = GEMSPEC.exec(path);

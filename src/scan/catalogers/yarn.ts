@@ -74,6 +74,7 @@ export function parseYarnLock(text: string, source: string): YarnEntry[] {
 export const yarnCataloger: Cataloger = {
   name: 'yarn-lock',
   kind: 'declared',
+  hint: { names: ['yarn.lock'] },
   matches: (p) => baseName(p) === 'yarn.lock' && !p.includes('node_modules/'),
   async catalog(ctx, paths) {
     return packagesFromText(ctx, paths, (text, path, out) => {

@@ -12,7 +12,7 @@ import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { AirlockError } from '../../common/errors.ts';
-import { normaliseEntryPath, resolveInTree, type VirtualFs, type Want } from './vfs.ts';
+import { bufferReader, normaliseEntryPath, resolveInTree, type FileReader, type VirtualFs, type Want } from './vfs.ts';
 
 export interface LayerLimits {
   /** Largest uncompressed layer. */
@@ -193,15 +193,21 @@ export function layeredFs(source: string, merged: Map<string, LayerEntry>, want:
     const e = merged.get(p);
     return e?.kind === 'symlink' ? e.target : undefined;
   };
+  const data = async (path: string): Promise<Buffer | undefined> => {
+    const e = merged.get(await resolveInTree(path, readlink, source));
+    return e?.kind === 'file' ? e.data : undefined;
+  };
   return {
     source,
     files,
     async readFile(path: string, maxBytes: number): Promise<Buffer | undefined> {
-      const real = await resolveInTree(path, readlink, source);
-      const e = merged.get(real);
-      if (e?.kind !== 'file' || !e.data) return undefined;
-      if (e.data.length > maxBytes) throw new AirlockError('BAD_INPUT', `${source}: ${path} of ${e.data.length} bytes exceeds the limit of ${maxBytes}`);
-      return e.data;
+      const d = await data(path);
+      if (d && d.length > maxBytes) throw new AirlockError('BAD_INPUT', `${source}: ${path} of ${d.length} bytes exceeds the limit of ${maxBytes}`);
+      return d;
+    },
+    async open(path: string): Promise<FileReader | undefined> {
+      const d = await data(path);
+      return d ? bufferReader(d) : undefined;
     },
     layerOf(path: string): string | undefined {
       return merged.get(path)?.layer;

@@ -8,6 +8,7 @@ import { OciLayout } from '../../oci/layout.ts';
 import { OCI_CONFIG, OCI_INDEX, OCI_LAYER_TAR_GZIP, OCI_MANIFEST, REF_NAME_ANNOTATION } from '../../oci/media-types.ts';
 import { catalog } from '../catalog.ts';
 import { DEFAULT_LIMITS } from './layers.ts';
+import { openRootfs, walkRootfs } from './rootfs.ts';
 
 const status = (...pkgs: [string, string][]): string => pkgs.map(([n, v]) => `Package: ${n}\nStatus: install ok installed\nVersion: ${v}\nArchitecture: amd64\n`).join('\n');
 const pj = (name: string, version: string): string => JSON.stringify({ name, version });
@@ -109,6 +110,40 @@ test('rootfs: a symlink pointing outside the tree resolves inside it, never to t
   const r = await catalog(`rootfs:${dir}`);
   assert.equal(r.os, undefined);
   assert.deepEqual(r.packages, []);
+});
+
+test('rootfs walk: every file in many batches, skipped folders and symlinked folders not entered', async (t) => {
+  const dir = tempDir(t);
+  const expected: string[] = [];
+  // 30 folders of 150 files: more than one batch from the walking thread.
+  for (let d = 0; d < 30; d++) {
+    mkdirSync(join(dir, `d${d}`, 'sub'), { recursive: true });
+    for (let f = 0; f < 150; f++) {
+      const p = `d${d}/${f % 2 ? 'sub/' : ''}f${f}.json`;
+      writeFileSync(join(dir, p), '');
+      expected.push(p);
+    }
+  }
+  mkdirSync(join(dir, 'cache/x'), { recursive: true });
+  writeFileSync(join(dir, 'cache/x/skipped.json'), '');
+  mkdirSync(join(dir, 'd1/.git'));
+  writeFileSync(join(dir, 'd1/.git/config.json'), '');
+  symlinkSync(join(dir, 'd2'), join(dir, 'link-to-d2'));
+  symlinkSync('d3/f0.json', join(dir, 'link-to-file.json'));
+  writeFileSync(join(dir, 'not-wanted.txt'), '');
+  const batches: string[][] = [];
+  const walk = await walkRootfs(dir, (p) => p.endsWith('.json'), { skip: new Set(['cache']), skipNames: new Set(['.git']) }, (paths) => batches.push([...paths]));
+  await walk.done;
+  expected.sort();
+  assert.deepEqual(walk.fs.files, expected, 'sorted, complete, nothing skipped or symlinked');
+  assert.ok(batches.length > 1, 'delivered while walking');
+  assert.deepEqual(batches.flat().sort(), expected);
+  // Files are readable while and after the walk; a symlinked file reads through the tree.
+  assert.equal((await walk.fs.readFile('link-to-file.json', 10))?.length, 0);
+  await assert.rejects(openRootfs(join(dir, 'not-wanted.txt'), () => true), /not a directory/);
+  // A hint: only those names, extensions or parent folders reach the Want predicate.
+  const hinted = await openRootfs(dir, () => true, { skip: new Set(['cache']), hint: { names: ['f2.json'], extensions: ['.TXT'.toLowerCase()], folders: ['sub'] } });
+  assert.deepEqual(hinted.files, [...expected.filter((p) => p.includes('/sub/') || p.endsWith('/f2.json')), 'not-wanted.txt'].sort());
 });
 
 test('targets: unknown kinds and missing paths are usage errors', async () => {

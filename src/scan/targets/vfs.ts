@@ -9,6 +9,31 @@ import { AirlockError } from '../../common/errors.ts';
 /** Decides, from the path alone, whether a cataloger wants a file. */
 export type Want = (path: string) => boolean;
 
+/**
+ * A file opened for reads of some of its parts (an ELF header and section table, a zip's
+ * central directory), so that a large binary or archive is never read whole.
+ */
+export interface FileReader {
+  readonly size: number;
+  /**
+   * The file on disk (device, inode, size, modification time), so that a file reached by
+   * two paths (hard links, a folder mounted twice) can be read once; absent in memory.
+   */
+  readonly identity?: string;
+  /** Up to `length` bytes from `position` (fewer only past the end of the file). */
+  read(position: number, length: number): Promise<Buffer>;
+  close(): Promise<void>;
+}
+
+/** A FileReader over bytes in memory (image layers, archives nested in archives). */
+export function bufferReader(buf: Buffer): FileReader {
+  return {
+    size: buf.length,
+    read: (position, length) => Promise.resolve(buf.subarray(Math.min(position, buf.length), Math.min(position + length, buf.length))),
+    close: () => Promise.resolve(),
+  };
+}
+
 export interface VirtualFs {
   /** Human-readable name of the tree (for messages). */
   readonly source: string;
@@ -16,6 +41,8 @@ export interface VirtualFs {
   readonly files: readonly string[];
   /** Reads a file, following symlinks inside the tree; undefined when absent. */
   readFile(path: string, maxBytes: number): Promise<Buffer | undefined>;
+  /** Opens a file for partial reads, following symlinks inside the tree; undefined when absent. The caller closes it. */
+  open(path: string): Promise<FileReader | undefined>;
   /** For image trees: the digest of the layer the file came from. */
   layerOf(path: string): string | undefined;
 }

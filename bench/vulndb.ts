@@ -1,22 +1,30 @@
 /**
  * Benchmark: vuln.db build throughput and peak memory, and lookup + match speed.
- * Builds from the real OSV corpora in ../shared/data/vuln/osv plus generated records
- * (a .tar.gz, streamed) to reach RECORDS (default 120k), then prints records/s, peak
- * RSS and the time to match a few thousand packages. Run: node --import tsx bench/vulndb.ts
- * Targets: >= 20k records/s, peak RSS < 400 MiB.
+ * Two builds, each by the shipped CLI (`airlock vulndb build`, dist/airlock.mjs) in a child
+ * process whose peak RSS is read:
+ *  - mixed: the real OSV corpora in ../shared/data/vuln/osv (osv.dev zips and samples)
+ *    plus generated records in a .tar.gz, RECORDS in all (default 120k);
+ *  - zip: RECORDS generated records in one .zip, the layout of osv.dev's all.zip.
+ * Then the time to match a few thousand packages against the mixed DB.
+ * Run: npm run bench -- vulndb (RECORDS=N to change the size).
+ * Targets: >= 20k records/s, peak RSS < 400 MiB (at 500k records).
  */
-import { createWriteStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, createWriteStream, existsSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createGzip } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
-import { buildVulnDb } from '../src/vulndb/build.ts';
 import { VulnDb } from '../src/vulndb/db.ts';
+import type { BuildReport } from '../src/vulndb/build.ts';
+import { ZipWriter } from '../src/vulndb/test-archives.ts';
 import { matchPackages } from '../src/scan/match/matcher.ts';
 import type { Package } from '../src/scan/types.ts';
+import { airlock } from './_measure.ts';
 
 const TOTAL = Number(process.env.RECORDS ?? 120_000);
+const TARGET_RATE = 20_000;
+const TARGET_RSS = 400;
 const shared = join(import.meta.dirname, '..', '..', 'shared', 'data', 'vuln', 'osv');
 const dir = mkdtempSync(join(tmpdir(), 'airlock-bench-'));
 
@@ -38,7 +46,7 @@ function generated(i: number): string {
   });
 }
 
-async function writeGenerated(path: string, count: number): Promise<void> {
+async function writeTarGz(path: string, count: number): Promise<void> {
   const pack = tar.pack();
   const done = pipeline(pack, createGzip({ level: 1 }), createWriteStream(path));
   for (let i = 0; i < count; i++) {
@@ -48,27 +56,57 @@ async function writeGenerated(path: string, count: number): Promise<void> {
   await done;
 }
 
+function writeZip(path: string, count: number): void {
+  const fd = openSync(path, 'w');
+  try {
+    const zip = new ZipWriter((b) => writeSync(fd, b));
+    for (let i = 0; i < count; i++) zip.add({ name: `BENCH-${i}.json`, data: generated(i) });
+    zip.finish();
+  } finally {
+    closeSync(fd);
+  }
+}
+
+interface Run {
+  records: number;
+  seconds: number;
+  rss: number;
+  report: BuildReport;
+}
+
+function build(sources: string[], out: string): Run {
+  const r = airlock(['vulndb', 'build', ...sources.flatMap((s) => ['--osv', s]), '-o', out, '--json']);
+  const report = JSON.parse(r.stdout) as BuildReport;
+  const records = report.sources.reduce((n, s) => n + s.records + s.bad, 0);
+  return { records, seconds: r.seconds, rss: r.peakRssMiB, report };
+}
+
+function print(label: string, run: Run): void {
+  const rate = run.records / run.seconds;
+  for (const s of run.report.sources) console.log(`  source ${s.path}: ${s.records} records, ${s.bad} bad`);
+  console.log(`${label}: ${run.records} records in ${run.seconds.toFixed(1)} s = ${Math.round(rate)} records/s (target >= ${TARGET_RATE}; ratio ${(rate / TARGET_RATE).toFixed(2)})`);
+  console.log(`${label}: peak RSS ${run.rss.toFixed(0)} MiB (target < ${TARGET_RSS}; ratio ${(run.rss / TARGET_RSS).toFixed(2)})`);
+}
+
 try {
-  const sources: string[] = [];
+  console.log(`machine: ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (figures scale with contention)`);
+  const mixed: string[] = [];
   let real = 0;
   if (existsSync(shared)) {
-    sources.push(shared);
+    mixed.push(shared);
     real = 8_200; // the real corpora: PyPI, Go, crates.io and samples
   } else console.log('(shared OSV corpora absent: generated records only)');
-  const genPath = join(dir, 'generated.tar.gz');
-  const genCount = Math.max(0, TOTAL - real);
-  await writeGenerated(genPath, genCount);
-  sources.push(genPath);
+  const tgz = join(dir, 'generated.tar.gz');
+  await writeTarGz(tgz, Math.max(0, TOTAL - real));
+  mixed.push(tgz);
+  const zip = join(dir, 'all.zip');
+  writeZip(zip, TOTAL);
+
   const out = join(dir, 'vuln.db');
-  const t0 = process.hrtime.bigint();
-  const report = await buildVulnDb({ osv: sources, output: out });
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const records = report.sources.reduce((n, s) => n + s.records + s.bad, 0);
-  const rss = process.resourceUsage().maxRSS / 1024;
-  console.log(`machine: ${cpus().length} cores, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} (figures scale with contention)`);
-  for (const s of report.sources) console.log(`  source ${s.path}: ${s.records} records, ${s.bad} bad`);
-  console.log(`build: ${records} records in ${seconds.toFixed(1)} s = ${Math.round(records / seconds)} records/s (target >= 20000; ratio ${(records / seconds / 20000).toFixed(2)})`);
-  console.log(`peak RSS: ${rss.toFixed(0)} MiB (target < 400; ratio ${(rss / 400).toFixed(2)})`);
+  print('mixed build', build(mixed, out));
+  const zipOut = join(dir, 'zip.db');
+  print('zip build', build([zip], zipOut));
+  rmSync(zipOut, { force: true });
 
   const db = VulnDb.open(out);
   const pkgs: Package[] = [];

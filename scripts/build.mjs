@@ -8,6 +8,7 @@ import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
+import { osvParserSource } from './worker-sources.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = join(root, 'dist');
@@ -16,6 +17,8 @@ const NATIVE = { 'better-sqlite3': ['bindings'], bindings: ['file-uri-to-path'],
 
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
+// Worker threads' code is inlined as strings (src/vulndb/parse-pool.ts).
+const define = { AIRLOCK_OSV_PARSER_SOURCE: JSON.stringify(await osvParserSource()) };
 await build({
   entryPoints: [join(root, 'scripts', 'entry.ts')],
   outfile: join(dist, 'airlock.mjs'),
@@ -26,6 +29,7 @@ await build({
   external: ['better-sqlite3'],
   mainFields: ['module', 'main'],
   legalComments: 'none',
+  define,
   banner: { js: "#!/usr/bin/env node\nimport { createRequire as __airlockRequire } from 'node:module';\nconst require = __airlockRequire(import.meta.url);" },
   logLevel: 'warning',
 });

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../../test/helpers/cli.ts';
 import { tempDir } from '../../test/helpers/env.ts';
+import { makeZip } from '../vulndb/test-archives.ts';
 
 test('airlock vulndb build, info and lookup', async (t) => {
   const dir = tempDir(t);
@@ -59,4 +60,24 @@ test('airlock vulndb errors are one line naming the file', async (t) => {
   assert.equal(existsSync(out), false);
   const usage = await runCli(['vulndb', 'build', '-o', out]);
   assert.equal(usage.code, 2);
+});
+
+test('airlock vulndb build --threads: parser threads from the development entry point; a bad count is a usage error', async (t) => {
+  const dir = tempDir(t);
+  const records = Array.from({ length: 1200 }, (_, i) => ({
+    name: `GHSA-${i}.json`,
+    data: i === 700 ? `{"id": "GHSA-${i}", "affected": 7}` : JSON.stringify({ id: `GHSA-${i}`, affected: [{ package: { ecosystem: 'npm', name: `p${i % 10}` }, versions: ['1.0.0'] }] }),
+  }));
+  const zip = join(dir, 'all.zip');
+  writeFileSync(zip, makeZip(records));
+  const out = join(dir, 'vuln.db');
+  // More records than one batch: the parser threads start (bin/airlock.mjs registers tsx for them).
+  const built = await runCli(['vulndb', 'build', '--osv', zip, '-o', out, '--threads', '2', '--json']);
+  assert.equal(built.code, 0, built.stderr);
+  const report = JSON.parse(built.stdout) as { advisories: number; bad: { id?: string }[] };
+  assert.equal(report.advisories, 1199);
+  assert.deepEqual(report.bad.map((b) => b.id), ['GHSA-700']);
+  const usage = await runCli(['vulndb', 'build', '--osv', zip, '-o', out, '--threads', 'many']);
+  assert.equal(usage.code, 2);
+  assert.match(usage.stderr, /--threads: "many" must be an integer from 0 to 64/);
 });

@@ -5,6 +5,12 @@ import { printJson, printLines, warn } from './output.ts';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
+function parseThreads(v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n > 64) throw new AirlockError('USAGE', `--threads: "${v}" must be an integer from 0 to 64`);
+  return n;
+}
+
 function age(builtAt: string, now = Date.now()): string {
   const ms = now - Date.parse(builtAt);
   if (!Number.isFinite(ms)) return 'unknown age';
@@ -20,9 +26,10 @@ export function registerVulndbCommands(program: Command): void {
     .requiredOption('--osv <path>', 'OSV source (repeatable)', collect)
     .option('--nvd <path>', 'NVD CVE JSON 2.0 feed or folder, for CVSS vectors OSV lacks (repeatable)', collect)
     .requiredOption('-o, --output <file>', 'the database to write (replaced atomically)')
+    .option('--threads <n>', 'threads parsing records beside the one writing the DB (0: parse on that one; default: one per core, at most 4)', parseThreads)
     .option('--json', 'machine-readable output')
-    .action(async (opts: { osv: string[]; nvd?: string[]; output: string; json?: boolean }) => {
-      const report = await buildVulnDb({ osv: opts.osv, nvd: opts.nvd ?? [], output: opts.output });
+    .action(async (opts: { osv: string[]; nvd?: string[]; output: string; threads?: number; json?: boolean }) => {
+      const report = await buildVulnDb({ osv: opts.osv, nvd: opts.nvd ?? [], output: opts.output, ...(opts.threads === undefined ? {} : { parserThreads: opts.threads }) });
       if (opts.json) {
         printJson(report);
         return;

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import Database from 'better-sqlite3';
 import { sharedData, tempDir } from '../../test/helpers/env.ts';
 import { buildVulnDb } from './build.ts';
 import { VulnDb } from './db.ts';
@@ -178,4 +179,92 @@ test('opening something that is not a vuln.db fails clearly', (t) => {
   writeFileSync(p, 'hello');
   assert.throws(() => VulnDb.open(p), /x\.db: not an airlock vulnerability DB/);
   assert.throws(() => VulnDb.open(join(dir, 'none.db')), /none\.db/);
+});
+
+/** Every table of a built DB, as rows (build time aside), to compare two builds. */
+function dump(path: string): Record<string, unknown[]> {
+  const db = new Database(path, { readonly: true });
+  try {
+    const out: Record<string, unknown[]> = {};
+    for (const table of ['advisory', 'alias', 'affected', 'nvd_cvss', 'bad_record']) out[table] = db.prepare(`SELECT * FROM ${table} ORDER BY 1, 2`).all();
+    out.meta = db.prepare("SELECT * FROM meta WHERE key <> 'sources' ORDER BY key").all();
+    return out;
+  } finally {
+    db.close();
+  }
+}
+
+test('parser threads: bad records are counted and listed by id, never fatal, and the DB is the one an inline parse builds', async (t) => {
+  const dir = tempDir(t);
+  const src = join(dir, 'osv');
+  mkdirSync(src);
+  const entries: { name: string; data: string }[] = [];
+  for (let i = 0; i < 60; i++) {
+    const id = `T-${i}`;
+    if (i % 7 === 3) entries.push({ name: `${id}.json`, data: JSON.stringify({ id, affected: 'nope' }) });
+    else if (i % 11 === 5) entries.push({ name: `${id}.json`, data: `{"id": "${id}", "id": "twice"}` });
+    else if (i % 13 === 6) entries.push({ name: `${id}.yaml`, data: `id: ${id}\nsummary: [unclosed\n` });
+    else entries.push({ name: `${id}.json`, data: record(id, { summary: `s${i}` }) });
+  }
+  // The same ids again, later in the stream: equal `modified` keeps the first, newer replaces it.
+  entries.push({ name: 'again-1.json', data: record('T-1', { summary: 'second, same modified' }) });
+  entries.push({ name: 'again-2.json', data: record('T-2', { summary: 'newer', modified: '2025-01-01T00:00:00Z' }) });
+  writeFileSync(join(src, 'a.zip'), makeZip(entries));
+  writeFileSync(join(src, 'b.tar.gz'), await makeTarGz(entries.slice(0, 30).map((e) => ({ ...e, name: `tgz/${e.name}` }))));
+  const now = new Date('2026-01-02T03:04:05Z');
+  const threaded = await buildVulnDb({ osv: [src], output: join(dir, 'threads.db'), parserThreads: 2, batchSize: 4, now });
+  const inline = await buildVulnDb({ osv: [src], output: join(dir, 'inline.db'), parserThreads: 0, now });
+  const strip = (r: typeof threaded) => ({ ...r, output: '', durationMs: 0 });
+  assert.deepEqual(strip(threaded), strip(inline));
+  assert.equal(threaded.badCount, threaded.bad.length);
+  const byEntry = Object.fromEntries(threaded.bad.map((b) => [b.entry, b]));
+  assert.equal(byEntry['a.zip!T-3.json']?.id, 'T-3');
+  assert.match(byEntry['a.zip!T-3.json']?.error ?? '', /affected is not an array/);
+  assert.match(byEntry['a.zip!T-5.json']?.error ?? '', /duplicate key "id"/);
+  assert.match(byEntry['b.tar.gz!tgz/T-6.yaml']?.error ?? '', /invalid YAML/);
+  // Duplicates: the two later copies, and every good record of the .tar.gz (a copy of the zip's first 30 entries).
+  assert.equal(threaded.duplicates, 2 + 30 - threaded.bad.filter((b) => b.entry.startsWith('b.tar.gz!')).length);
+  assert.deepEqual(dump(join(dir, 'threads.db')), dump(join(dir, 'inline.db')));
+  const db = VulnDb.open(join(dir, 'threads.db'));
+  t.after(() => db.close());
+  assert.equal(db.get('T-1')?.summary, 's1');
+  assert.equal(db.get('T-2')?.summary, 'newer');
+  assert.equal(db.info().bad, threaded.badCount);
+});
+
+test('a zip of many small records (more than 65,535 entries: zip64) through the parser threads', async (t) => {
+  const dir = tempDir(t);
+  const count = 66_000;
+  const zip = join(dir, 'all.zip');
+  const ecosystems = ['Go', 'npm', 'Debian:12'];
+  writeFileSync(
+    zip,
+    makeZip(Array.from({ length: count }, (_, i) => ({
+      name: `M-${i}.json`,
+      data: i === 4242 ? '{"id": "M-4242", "affected": {}}' : `{"id":"M-${i}","affected":[{"package":{"ecosystem":"${ecosystems[i % 3]}","name":"p${i % 100}"},"versions":["1.${i}"]}]}`,
+    })), { store: true }),
+  );
+  const out = join(dir, 'vuln.db');
+  const report = await buildVulnDb({ osv: [zip], output: out, parserThreads: 2 });
+  assert.equal(report.advisories, count - 1);
+  assert.deepEqual(report.bad.map((b) => [b.entry, b.id]), [['M-4242.json', 'M-4242']]);
+  assert.deepEqual(report.sources[0]?.ecosystems, { Go: 21999, npm: 22000, Debian: 22000 });
+  const db = VulnDb.open(out);
+  t.after(() => db.close());
+  assert.equal(db.lookup('Go', 'p0').length, Math.ceil(count / 300));
+  assert.deepEqual(db.get('M-65999')?.affected[0]?.versions, ['1.65999']);
+});
+
+test('a corrupt zip entry met by a parser thread stops the build; nothing is left at the output', async (t) => {
+  const dir = tempDir(t);
+  const zip = makeZip(Array.from({ length: 40 }, (_, i) => ({ name: `C-${i}.json`, data: record(`C-${i}`, { summary: 'w'.repeat(200 + i) }) })));
+  // Entry 30 claims fewer bytes in the central directory than it inflates to.
+  let at = -1;
+  for (let i = 0; i <= 30; i++) at = zip.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]), at + 1);
+  zip.writeUInt32LE(50, at + 24);
+  const path = join(dir, 'liar.zip');
+  writeFileSync(path, zip);
+  const out = join(dir, 'vuln.db');
+  await assert.rejects(buildVulnDb({ osv: [path], output: out, parserThreads: 2, batchSize: 4 }), /liar\.zip!C-30\.json: (corrupt zip entry|entry size does not match)/);
+  assert.deepEqual(readdirSync(dir), ['liar.zip']);
 });

@@ -1,18 +1,23 @@
 /**
  * Streams the files of an OSV (or NVD) source: a directory (walked without following
- * symlinks; .zip and .tar.gz inside it are opened too), a .zip (yauzl, one entry in memory
- * at a time) or a .tar.gz / .tgz (tar-stream over zlib). Entry names are only labels,
- * never paths written to, so a "../" name is harmless. Every entry is size-checked
- * before it is read, and each archive has a cap on the bytes it may inflate to, so a
- * decompression bomb stops with a clear error instead of filling memory or disk.
+ * symlinks; .zip and .tar.gz inside it are opened too), a .zip (yauzl's central directory
+ * over a synchronous block reader, one entry in memory at a time) or a .tar.gz / .tgz
+ * (tar-parser.ts over zlib). Entry names are only labels, never paths written to, so a "../"
+ * name is harmless. Every entry is size-checked before it is read, and each archive has a
+ * cap on the bytes it may inflate to, so a decompression bomb stops with a clear error
+ * instead of filling memory or disk.
+ *
+ * With `inflate: false`, DEFLATE zip entries are handed over still compressed (kind
+ * "deflated"), so that the importer can inflate them in its worker threads with
+ * `inflateEntry` (inflate.ts), which applies the same checks.
  */
 import { closeSync, createReadStream, fstatSync, openSync, promises as fsp, readSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { createGunzip, inflateRawSync } from 'node:zlib';
-import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import yauzl from 'yauzl';
-import tar from 'tar-stream';
 import { AirlockError, ioError } from '../common/errors.ts';
+import { inflateEntry } from './inflate.ts';
+import { TarParser } from './tar-parser.ts';
 
 export interface SourceLimits {
   /** Largest single file accepted (bigger ones are reported as bad, not read). */
@@ -25,6 +30,8 @@ export const DEFAULT_LIMITS: SourceLimits = { maxEntryBytes: 16 * 1024 * 1024, m
 
 export type SourceEntry =
   | { kind: 'file'; name: string; data: Buffer }
+  /** A zip entry's raw DEFLATE bytes that inflate to `size` bytes (only with `inflate: false`); `label` names it for errors. */
+  | { kind: 'deflated'; name: string; data: Buffer; size: number; label: string }
   /** An entry skipped before reading (too large), to be counted as bad. */
   | { kind: 'skipped'; name: string; reason: string };
 
@@ -36,16 +43,22 @@ export function isRecordFile(name: string): boolean {
   return RECORD_FILE.test(name);
 }
 
+export interface ReadOptions {
+  /** Inflate zip entries here (default); false yields them as "deflated" entries. */
+  inflate?: boolean;
+}
+
 /** All record files in a path (file, directory, .zip or .tar.gz), with names relative to it. */
-export async function* readSource(path: string, limits: SourceLimits = DEFAULT_LIMITS): AsyncGenerator<SourceEntry> {
+export async function* readSource(path: string, limits: SourceLimits = DEFAULT_LIMITS, options: ReadOptions = {}): AsyncGenerator<SourceEntry> {
+  const inflate = options.inflate ?? true;
   let st;
   try {
     st = await fsp.stat(path);
   } catch (e) {
     throw ioError(path, e, 'open source');
   }
-  if (st.isDirectory()) yield* readDirectory(path, path, limits);
-  else if (isZip(path)) yield* readZip(path, limits);
+  if (st.isDirectory()) yield* readDirectory(path, path, limits, inflate);
+  else if (isZip(path)) yield* readZip(path, limits, inflate);
   else if (isTarGz(path)) yield* readTarGz(path, limits);
   else if (isRecordFile(path)) yield* readPlainFile(path, path, limits);
   else throw new AirlockError('BAD_INPUT', `${path}: not a directory, .zip, .tar.gz, .json or .yaml file`);
@@ -64,7 +77,7 @@ async function* readPlainFile(path: string, name: string, limits: SourceLimits):
   }
 }
 
-async function* readDirectory(root: string, dir: string, limits: SourceLimits): AsyncGenerator<SourceEntry> {
+async function* readDirectory(root: string, dir: string, limits: SourceLimits, inflate: boolean): AsyncGenerator<SourceEntry> {
   let entries;
   try {
     entries = await fsp.readdir(dir, { withFileTypes: true });
@@ -76,9 +89,9 @@ async function* readDirectory(root: string, dir: string, limits: SourceLimits): 
     const p = join(dir, e.name);
     // Symlinks are not followed: a link could lead out of the source or into a loop.
     if (e.isSymbolicLink()) continue;
-    if (e.isDirectory()) yield* readDirectory(root, p, limits);
+    if (e.isDirectory()) yield* readDirectory(root, p, limits, inflate);
     else if (!e.isFile()) continue;
-    else if (isZip(p)) yield* prefixed(relative(root, p), readZip(p, limits));
+    else if (isZip(p)) yield* prefixed(relative(root, p), readZip(p, limits, inflate));
     else if (isTarGz(p)) yield* prefixed(relative(root, p), readTarGz(p, limits));
     else if (isRecordFile(p)) yield* readPlainFile(p, relative(root, p), limits);
   }
@@ -86,20 +99,6 @@ async function* readDirectory(root: string, dir: string, limits: SourceLimits): 
 
 async function* prefixed(prefix: string, entries: AsyncGenerator<SourceEntry>): AsyncGenerator<SourceEntry> {
   for await (const e of entries) yield { ...e, name: `${prefix}!${e.name}` };
-}
-
-async function readAll(stream: AsyncIterable<unknown> & { destroy(): void }, limit: number, name: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    size += (chunk as Buffer).length;
-    if (size > limit) {
-      stream.destroy();
-      throw new AirlockError('BAD_INPUT', `${name}: entry inflates beyond its limit of ${limit} bytes`);
-    }
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
 }
 
 function entryName(raw: unknown): string {
@@ -110,7 +109,8 @@ function entryName(raw: unknown): string {
  * yauzl's reader over a file, reading 1 MiB blocks synchronously and keeping the last two
  * (the central directory and the entry data being walked). yauzl's default reader makes
  * several asynchronous reads per entry, which dominates on corpora of small records;
- * this one makes one read per MiB. Memory stays at two blocks (or one entry, if larger).
+ * with this one, yauzl delivers central directory entries synchronously and entry data is
+ * sliced straight out of a block. Memory stays at two blocks (or one entry, if larger).
  */
 class BlockReader extends yauzl.RandomAccessReader {
   private readonly fd: number;
@@ -123,6 +123,7 @@ class BlockReader extends yauzl.RandomAccessReader {
     this.size = size;
   }
 
+  /** Bytes [start, end) of the file; a view of a cached block, valid until the next call. */
   slice(start: number, end: number): Buffer {
     for (const b of this.blocks) if (start >= b.start && end <= b.start + b.buf.length) return b.buf.subarray(start - b.start, end - b.start);
     const len = Math.max(end - start, Math.min(BLOCK_BYTES, this.size - start));
@@ -138,18 +139,14 @@ class BlockReader extends yauzl.RandomAccessReader {
     return buf.subarray(0, end - start);
   }
 
-  override read(buffer: Buffer, offset: number, length: number, position: number, callback: (err: Error | null) => void): void {
+  override read(buffer: Buffer, offset: number, length: number, position: number, callback: (err: Error | null, bytesRead?: number) => void): void {
     try {
       this.slice(position, position + length).copy(buffer, offset);
     } catch (e) {
       callback(e as Error);
       return;
     }
-    callback(null);
-  }
-
-  override _readStreamForRange(start: number, end: number): Readable {
-    return Readable.from([this.slice(start, end)], { objectMode: false });
+    callback(null, length);
   }
 
   override close(callback: (err: Error | null) => void): void {
@@ -164,7 +161,51 @@ class BlockReader extends yauzl.RandomAccessReader {
 
 const BLOCK_BYTES = 1024 * 1024;
 
-async function* readZip(path: string, limits: SourceLimits): AsyncGenerator<SourceEntry> {
+/**
+ * The entries of a zip, one at a time. Over the block reader yauzl emits each entry
+ * during readEntry() itself, so waiting happens only at the end (which yauzl defers).
+ */
+class ZipEntries {
+  private readonly zip: yauzl.ZipFile;
+  private readonly ready: (yauzl.Entry | null)[] = [];
+  private failure: Error | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(zip: yauzl.ZipFile, path: string) {
+    this.zip = zip;
+    zip.on('entry', (e: yauzl.Entry) => this.push(e));
+    zip.on('end', () => this.push(null));
+    zip.on('error', (err: Error) => {
+      this.failure = new AirlockError('BAD_INPUT', `${path}: corrupt zip archive: ${err.message}`);
+      this.wake?.();
+    });
+  }
+
+  private push(e: yauzl.Entry | null): void {
+    this.ready.push(e);
+    this.wake?.();
+  }
+
+  /** The next entry, or undefined after the last. */
+  async next(): Promise<yauzl.Entry | undefined> {
+    this.zip.readEntry();
+    while (this.ready.length === 0 && this.failure === undefined) await new Promise<void>((resolve) => (this.wake = resolve));
+    this.wake = undefined;
+    if (this.failure) throw this.failure;
+    return this.ready.shift() ?? undefined;
+  }
+}
+
+function fileDataStart(zip: yauzl.ZipFile, entry: yauzl.Entry, label: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    zip.readLocalFileHeader(entry, { minimal: true }, (err, header) => {
+      if (err || !header) reject(new AirlockError('BAD_INPUT', `${label}: unreadable zip entry: ${err?.message ?? 'unknown error'}`));
+      else resolve(header.fileDataStart);
+    });
+  });
+}
+
+async function* readZip(path: string, limits: SourceLimits, inflate: boolean): AsyncGenerator<SourceEntry> {
   let fd: number;
   let size: number;
   try {
@@ -173,44 +214,23 @@ async function* readZip(path: string, limits: SourceLimits): AsyncGenerator<Sour
   } catch (e) {
     throw ioError(path, e, 'open');
   }
+  const reader = new BlockReader(fd, size);
   const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => {
     const options = { lazyEntries: true, autoClose: true, decodeStrings: false, validateEntrySizes: true };
-    yauzl.fromRandomAccessReader(new BlockReader(fd, size), size, options, (err, z) => {
+    yauzl.fromRandomAccessReader(reader, size, options, (err, z) => {
       if (err || !z) {
         closeSync(fd);
         reject(new AirlockError('BAD_INPUT', `${path}: not a readable zip archive: ${err?.message ?? 'unknown error'}`));
       } else resolve(z);
     });
   });
+  const entries = new ZipEntries(zip, path);
   let inflated = 0;
   try {
-    while (true) {
-      const entry = await new Promise<yauzl.Entry | undefined>((resolve, reject) => {
-        const onEntry = (e: yauzl.Entry): void => {
-          cleanup();
-          resolve(e);
-        };
-        const onEnd = (): void => {
-          cleanup();
-          resolve(undefined);
-        };
-        const onError = (err: Error): void => {
-          cleanup();
-          reject(new AirlockError('BAD_INPUT', `${path}: corrupt zip archive: ${err.message}`));
-        };
-        const cleanup = (): void => {
-          zip.off('entry', onEntry);
-          zip.off('end', onEnd);
-          zip.off('error', onError);
-        };
-        zip.on('entry', onEntry);
-        zip.on('end', onEnd);
-        zip.on('error', onError);
-        zip.readEntry();
-      });
-      if (!entry) return;
+    for (let entry = await entries.next(); entry; entry = await entries.next()) {
       const name = entryName(entry.fileName);
       if (name.endsWith('/') || !isRecordFile(name)) continue;
+      const label = `${path}!${name}`;
       if (entry.uncompressedSize > limits.maxEntryBytes) {
         yield { kind: 'skipped', name, reason: `entry of ${entry.uncompressedSize} bytes exceeds the limit of ${limits.maxEntryBytes}` };
         continue;
@@ -219,26 +239,24 @@ async function* readZip(path: string, limits: SourceLimits): AsyncGenerator<Sour
       if (inflated > limits.maxArchiveBytes) {
         throw new AirlockError('BAD_INPUT', `${path}: archive inflates beyond the limit of ${limits.maxArchiveBytes} bytes`);
       }
-      // The compressed bytes are read raw and inflated in one call: a zlib stream per entry
-      // costs more than the inflating itself on corpora of many small records.
-      const stream = await new Promise<Readable>((resolve, reject) => {
-        zip.openReadStream(entry, { decompress: false } as yauzl.ZipFileOptions, (err, s) => {
-          if (err || !s) reject(new AirlockError('BAD_INPUT', `${path}!${name}: unreadable zip entry: ${err?.message ?? 'unknown error'}`));
-          else resolve(s);
-        });
-      });
-      let data: Buffer;
-      try {
-        const raw = await readAll(stream, limits.maxEntryBytes, `${path}!${name}`);
-        if (entry.compressionMethod === 0) data = raw;
-        else if (entry.compressionMethod === 8) data = inflateRawSync(raw, { maxOutputLength: limits.maxEntryBytes });
-        else throw new AirlockError('BAD_INPUT', `${path}!${name}: unsupported zip compression method ${entry.compressionMethod}`);
-      } catch (e) {
-        if (e instanceof AirlockError) throw e;
-        throw new AirlockError('BAD_INPUT', `${path}!${name}: corrupt zip entry: ${(e as Error).message}`);
+      if ((entry.generalPurposeBitFlag & 1) !== 0) throw new AirlockError('BAD_INPUT', `${label}: encrypted zip entries are not supported`);
+      const method = entry.compressionMethod;
+      if (method !== 0 && method !== 8) throw new AirlockError('BAD_INPUT', `${label}: unsupported zip compression method ${method}`);
+      // DEFLATE adds at most 5 bytes per 16 KiB block over the data; more than that is not a real entry.
+      if (entry.compressedSize > limits.maxEntryBytes + 5 * Math.ceil(limits.maxEntryBytes / 16384) + 64) {
+        throw new AirlockError('BAD_INPUT', `${label}: compressed entry of ${entry.compressedSize} bytes exceeds the limit of ${limits.maxEntryBytes}`);
       }
-      if (data.length !== entry.uncompressedSize) throw new AirlockError('BAD_INPUT', `${path}!${name}: entry size does not match the zip directory`);
-      yield { kind: 'file', name, data };
+      const start = await fileDataStart(zip, entry, label);
+      let raw: Buffer;
+      try {
+        raw = reader.slice(start, start + entry.compressedSize);
+      } catch (e) {
+        throw new AirlockError('BAD_INPUT', `${label}: corrupt zip entry: ${(e as Error).message}`);
+      }
+      // Entries are copied out of the block: the consumer may keep them past the next read.
+      if (method === 0) yield { kind: 'file', name, data: Buffer.from(raw) };
+      else if (inflate) yield { kind: 'file', name, data: inflateEntry(raw, entry.uncompressedSize, label) };
+      else yield { kind: 'deflated', name, data: Buffer.from(raw), size: entry.uncompressedSize, label };
     }
   } finally {
     zip.close();
@@ -246,43 +264,29 @@ async function* readZip(path: string, limits: SourceLimits): AsyncGenerator<Sour
 }
 
 async function* readTarGz(path: string, limits: SourceLimits): AsyncGenerator<SourceEntry> {
-  const extract = tar.extract();
-  // Large chunks: fewer trips between the thread pool and the event loop per MiB.
+  // Large chunks: fewer trips between zlib's thread pool and the event loop per MiB.
   const input = createReadStream(path, { highWaterMark: 1024 * 1024 });
   const gunzip = createGunzip({ chunkSize: 1024 * 1024 });
+  input.on('error', (e) => gunzip.destroy(ioError(path, e, 'read')));
+  input.pipe(gunzip);
+  const tar = new TarParser((name, size) => isRecordFile(name) && size <= limits.maxEntryBytes);
   let inflated = 0;
-  const fail = (e: Error): void => {
-    extract.destroy(new AirlockError('BAD_INPUT', `${path}: corrupt .tar.gz: ${e.message}`));
-  };
-  input.on('error', (e) => extract.destroy(ioError(path, e, 'read')));
-  gunzip.on('error', fail);
-  gunzip.on('data', (chunk: Buffer) => {
-    inflated += chunk.length;
-    if (inflated > limits.maxArchiveBytes) {
-      gunzip.destroy();
-      extract.destroy(new AirlockError('BAD_INPUT', `${path}: archive inflates beyond the limit of ${limits.maxArchiveBytes} bytes`));
-    }
-  });
-  input.pipe(gunzip).pipe(extract);
   try {
-    for await (const entry of extract) {
-      const h = entry.header;
-      const name = h.name;
-      if (h.type !== 'file' || !isRecordFile(name)) {
-        entry.resume();
-        continue;
+    for await (const chunk of gunzip) {
+      inflated += (chunk as Buffer).length;
+      if (inflated > limits.maxArchiveBytes) throw new AirlockError('BAD_INPUT', `${path}: archive inflates beyond the limit of ${limits.maxArchiveBytes} bytes`);
+      for (const file of tar.push(chunk as Buffer)) {
+        if (!isRecordFile(file.name)) continue;
+        if (file.data) yield { kind: 'file', name: file.name, data: file.data };
+        else yield { kind: 'skipped', name: file.name, reason: `entry of ${file.size} bytes exceeds the limit of ${limits.maxEntryBytes}` };
       }
-      if ((h.size ?? 0) > limits.maxEntryBytes) {
-        entry.resume();
-        yield { kind: 'skipped', name, reason: `entry of ${h.size} bytes exceeds the limit of ${limits.maxEntryBytes}` };
-        continue;
-      }
-      yield { kind: 'file', name, data: await readAll(entry, limits.maxEntryBytes, `${path}!${name}`) };
     }
+    tar.end();
   } catch (e) {
     if (e instanceof AirlockError) throw e;
     throw new AirlockError('BAD_INPUT', `${path}: corrupt .tar.gz: ${(e as Error).message}`);
   } finally {
     input.destroy();
+    gunzip.destroy();
   }
 }

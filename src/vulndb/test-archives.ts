@@ -11,14 +11,28 @@ export interface ArchiveEntry {
   data: Buffer | string;
 }
 
-export function makeZip(entries: ArchiveEntry[], options: { store?: boolean } = {}): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const e of entries) {
+/**
+ * Writes a zip entry by entry (to a file descriptor, or into memory), so that a benchmark
+ * can write hundreds of thousands of records without holding them. More than 65,535
+ * entries get the zip64 end records, as in osv.dev's large all.zip files; offsets stay
+ * below 4 GiB (no zip64 extra fields).
+ */
+export class ZipWriter {
+  private readonly centrals: Buffer[] = [];
+  private offset = 0;
+  private count = 0;
+  private readonly write: (b: Buffer) => void;
+  private readonly store: boolean;
+
+  constructor(write: (b: Buffer) => void, options: { store?: boolean } = {}) {
+    this.write = write;
+    this.store = options.store ?? false;
+  }
+
+  add(e: ArchiveEntry): void {
     const data = Buffer.from(e.data);
     const name = Buffer.from(e.name);
-    const method = options.store ? 0 : 8;
+    const method = this.store ? 0 : 8;
     const body = method === 8 ? deflateRawSync(data) : data;
     const crc = crc32(data);
     const local = Buffer.alloc(30);
@@ -34,7 +48,7 @@ export function makeZip(entries: ArchiveEntry[], options: { store?: boolean } = 
     local.writeUInt16LE(0, 28);
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4);
+    central.writeUInt16LE(45, 4);
     central.writeUInt16LE(20, 6);
     central.writeUInt16LE(0, 8);
     central.writeUInt16LE(method, 10);
@@ -43,19 +57,50 @@ export function makeZip(entries: ArchiveEntry[], options: { store?: boolean } = 
     central.writeUInt32LE(body.length, 20);
     central.writeUInt32LE(data.length, 24);
     central.writeUInt16LE(name.length, 28);
-    central.writeUInt32LE(offset, 42);
-    locals.push(local, name, body);
-    centrals.push(central, name);
-    offset += local.length + name.length + body.length;
+    central.writeUInt32LE(this.offset, 42);
+    this.write(Buffer.concat([local, name, body]));
+    this.centrals.push(central, name);
+    this.offset += local.length + name.length + body.length;
+    this.count++;
   }
-  const cd = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(entries.length, 8);
-  end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(cd.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, cd, end]);
+
+  finish(): void {
+    const cd = Buffer.concat(this.centrals);
+    const zip64 = this.count > 0xffff;
+    const tail: Buffer[] = [cd];
+    if (zip64) {
+      const rec = Buffer.alloc(56);
+      rec.writeUInt32LE(0x06064b50, 0);
+      rec.writeBigUInt64LE(44n, 4);
+      rec.writeUInt16LE(45, 12);
+      rec.writeUInt16LE(45, 14);
+      rec.writeBigUInt64LE(BigInt(this.count), 24);
+      rec.writeBigUInt64LE(BigInt(this.count), 32);
+      rec.writeBigUInt64LE(BigInt(cd.length), 40);
+      rec.writeBigUInt64LE(BigInt(this.offset), 48);
+      const locator = Buffer.alloc(20);
+      locator.writeUInt32LE(0x07064b50, 0);
+      locator.writeBigUInt64LE(BigInt(this.offset + cd.length), 8);
+      locator.writeUInt32LE(1, 16);
+      tail.push(rec, locator);
+    }
+    const end = Buffer.alloc(22);
+    end.writeUInt32LE(0x06054b50, 0);
+    end.writeUInt16LE(zip64 ? 0xffff : this.count, 8);
+    end.writeUInt16LE(zip64 ? 0xffff : this.count, 10);
+    end.writeUInt32LE(cd.length, 12);
+    end.writeUInt32LE(this.offset, 16);
+    tail.push(end);
+    this.write(Buffer.concat(tail));
+  }
+}
+
+export function makeZip(entries: ArchiveEntry[], options: { store?: boolean } = {}): Buffer {
+  const parts: Buffer[] = [];
+  const w = new ZipWriter((b) => parts.push(b), options);
+  for (const e of entries) w.add(e);
+  w.finish();
+  return Buffer.concat(parts);
 }
 
 export async function makeTarGz(entries: ArchiveEntry[]): Promise<Buffer> {

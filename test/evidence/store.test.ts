@@ -4,8 +4,9 @@
  * the append-only trigger and rewrite rows with SQL.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { PGlite } from '@electric-sql/pglite';
 import { AirlockError } from '../../src/common/errors.ts';
@@ -73,7 +74,28 @@ const postgres: Engine = {
   },
 };
 
+/** Filled embedded stores are copies of one made per size (a new PGlite store takes seconds). */
+const pgliteTemplates = new Map<number, Promise<string>>();
+
 async function filled(t: TestContext, engine: Engine, n = 25) {
+  if (engine === pglite) {
+    let template = pgliteTemplates.get(n);
+    if (!template) {
+      template = (async () => {
+        const dir = join(mkdtempSync(join(tmpdir(), 'airlock-evidence-template-')), 'evidence');
+        process.on('exit', () => rmSync(dirname(dir), { recursive: true, force: true }));
+        const store = await EvidenceStore.open({ dir, passphrase: PASS, create: true, checkpointEvery: 10 });
+        await store.append(Array.from({ length: n }, (_, i) => draft(i + 1)));
+        await store.close();
+        return dir;
+      })();
+      pgliteTemplates.set(n, template);
+    }
+    const env = await pglite.setup(t);
+    if (!env) return undefined;
+    cpSync(await template, env.options.dir, { recursive: true });
+    return env;
+  }
   const env = await engine.setup(t);
   if (!env) return undefined;
   const store = await EvidenceStore.open(env.options);

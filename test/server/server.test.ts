@@ -257,6 +257,16 @@ test('a request the store refuses fails alone; the requests batched with it are 
   assert.equal(server.queue.failing, undefined);
 });
 
+test('the counters line: received, accepted, commits, queue and RSS, every interval', async (t) => {
+  const env = await start(t, pglite, { statsIntervalMs: 200 });
+  if (!env) return;
+  assert.equal((await env.client.post('/v1/ingest/falco', env.ingest, falcoLines(1, 3), 'application/x-ndjson')).status, 200);
+  await new Promise((r) => setTimeout(r, 500));
+  const line = env.log.find((l) => l.includes('counters') && l.includes('accepted=3'));
+  assert.ok(line, env.log.join(''));
+  assert.match(line, /^airlock serve: counters seconds=0 received=3 accepted=3 rejected=0 http429=0 http503=0 commits=1 avgCommitMs=[\d.]+ queue=0 rssMiB=\d+\n$/);
+});
+
 test('a failing store: 503 with Retry-After, readyz not ready, nothing acknowledged', async (t) => {
   const env = await start(t, pglite);
   if (!env) return;

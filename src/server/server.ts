@@ -45,7 +45,7 @@ export interface ServerSummary {
 
 export const SERVER_DEFAULTS = {
   maxQueued: 20_000,
-  batchMax: 2_000,
+  batchMax: 500,
   batchWaitMs: 2,
   tokenRefreshMs: 10_000,
   statsIntervalMs: 60_000,

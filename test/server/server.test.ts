@@ -239,6 +239,34 @@ for (const engine of [pglite, postgres]) {
   });
 }
 
+test('a request the store refuses fails alone; the requests batched with it are committed', async (t) => {
+  const env = await start(t, pglite, { batchWaitMs: 100 });
+  if (!env) return;
+  const { client, ingest, store, server } = env;
+  // The importer keeps a lone surrogate of a pod name in the subject; the store refuses it.
+  const bad = JSON.stringify(falcoEvent(100)).replace('"worker-0"', '"worker-\\udc00"');
+  const replies = await Promise.all([
+    ...[1, 2, 3].map((n) => client.post('/v1/ingest/falco', ingest, JSON.stringify(falcoEvent(n)))),
+    client.post('/v1/ingest/falco', ingest, bad),
+    ...[4, 5].map((n) => client.post('/v1/ingest/falco', ingest, JSON.stringify(falcoEvent(n)))),
+  ]);
+  assert.deepEqual(replies.map((r) => r.status), [200, 200, 200, 400, 200, 200]);
+  assert.match(errorOf(replies[3]!), /subject: must be valid Unicode/);
+  assert.deepEqual([...(await falcoNumbers(store)).keys()].sort((a, b) => a - b), [1, 2, 3, 4, 5]);
+  assert.equal(server.metrics.commitFailures.total(), 0, 'a refused draft is not a store failure');
+  assert.equal(server.queue.failing, undefined);
+});
+
+test('the counters line: received, accepted, commits, queue and RSS, every interval', async (t) => {
+  const env = await start(t, pglite, { statsIntervalMs: 200 });
+  if (!env) return;
+  assert.equal((await env.client.post('/v1/ingest/falco', env.ingest, falcoLines(1, 3), 'application/x-ndjson')).status, 200);
+  await new Promise((r) => setTimeout(r, 500));
+  const line = env.log.find((l) => l.includes('counters') && l.includes('accepted=3'));
+  assert.ok(line, env.log.join(''));
+  assert.match(line, /^airlock serve: counters seconds=0 received=3 accepted=3 rejected=0 http429=0 http503=0 commits=1 avgCommitMs=[\d.]+ queue=0 rssMiB=\d+\n$/);
+});
+
 test('a failing store: 503 with Retry-After, readyz not ready, nothing acknowledged', async (t) => {
   const env = await start(t, pglite);
   if (!env) return;

@@ -8,6 +8,7 @@ import { registerEvidenceCommands } from './evidence-command.ts';
 import { registerFrameworksCommands } from './frameworks-command.ts';
 import { registerMirrorCommands } from './mirror-command.ts';
 import { registerPolicyCommands } from './policy-command.ts';
+import { registerReportCommands } from './report-command.ts';
 import { registerScanCommands } from './scan-command.ts';
 import { registerVulndbCommands } from './vulndb-command.ts';
 
@@ -19,4 +20,5 @@ export function registerExtraCommands(program: Command): void {
   registerVulndbCommands(program);
   registerScanCommands(program);
   registerEvidenceCommands(program);
+  registerReportCommands(program);
 }

@@ -27,7 +27,7 @@ const HOSTILE_POD = '"><img src=x onerror=alert(1)>';
 
 let dir = '';
 let store = '';
-let records: { seq: number; id: string; recordHash: string; kind: string; source: string }[] = [];
+const records: { seq: number; id: string; recordHash: string; kind: string; source: string }[] = [];
 let storeId = '';
 let withShared = false;
 /** In-process reports: `${kind}.${format}` for fstec-239, and repeats for the determinism check. */

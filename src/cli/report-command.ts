@@ -6,7 +6,7 @@ import { writeFileAtomic } from '../common/fsx.ts';
 import { normalisePeriod } from '../evidence/assessment/index.ts';
 import { EVIDENCE_SEVERITIES, type EvidenceSeverity } from '../evidence/types.ts';
 import { defaultContentDir, getFramework, loadContent } from '../frameworks/index.ts';
-import { fontsIn, generateReport, REPORT_FORMATS, REPORT_KINDS, type ReportFormat, type ReportKind } from '../report/index.ts';
+import { assessForReport, finishReport, fontsIn, renderReport, REPORT_FORMATS, REPORT_KINDS, type ReportFormat, type ReportKind } from '../report/index.ts';
 import { addStoreOptions, withStore, type StoreCliOptions } from './evidence-options.ts';
 import { printJson, printLines } from './output.ts';
 
@@ -91,19 +91,19 @@ async function run(kind: ReportKind, o: ReportCliOptions): Promise<void> {
   const framework = getFramework(await loadContent(contentDir), o.framework);
   const fonts = format === 'pdf' ? fontsIn(contentDir) : undefined;
 
-  const report = await withStore(o, 'required', (store) =>
-    generateReport(store, {
+  const assessed = await withStore(o, 'required', (store) =>
+    assessForReport(store, {
       kind,
-      format,
       framework,
       period,
       generatedAt,
       ...(title !== undefined ? { title } : {}),
       ...(organization !== undefined ? { organization } : {}),
       ...(alertThreshold ? { alertThreshold } : {}),
-      ...(fonts ? { fonts } : {}),
     }),
   );
+  // Rendered once the store is closed: the embedded database's memory is released first.
+  const report = finishReport(assessed, await renderReport(assessed.document, format, fonts));
   await writeFileAtomic(out, report.bytes);
   const a = report.assessment;
   if (o.json) {

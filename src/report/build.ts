@@ -57,6 +57,9 @@ const REASON_TEXT: Record<ControlReason['code'], (n: number) => string> = {
   'no-evidence': () => 'no evidence in the period',
 };
 
+/** A subject with its digest shortened, for tables where the full subject is listed elsewhere. */
+const short = (subject: string, max = 120): string => clean(subject.replace(/@sha256:([0-9a-f]{12})[0-9a-f]{52}/g, '@sha256:$1…'), max);
+
 const sevCell = (s: string): Cell => ({ text: s, tone: SEV_TONE[s] ?? 'normal', swatch: SEVERITY_COLORS[s] });
 const seqs = (refs: readonly EvidenceRef[], total = refs.length, max = 6): string => {
   if (refs.length === 0) return '—';
@@ -64,15 +67,19 @@ const seqs = (refs: readonly EvidenceRef[], total = refs.length, max = 6): strin
   return total > Math.min(max, refs.length) ? `${shown} +${count(total - Math.min(max, refs.length))}` : shown;
 };
 
-/** Collects the statements the report makes and the records behind them. */
+/**
+ * Collects the statements the report makes and the records behind them. Every record
+ * goes to Appendix B (UUID and hash); a statement goes to Appendix A only when its row
+ * in the report could not show all of its evidence (`inline` refs are shown there).
+ */
 class Trace {
   readonly rows: Cell[][] = [];
   readonly seqs = new Set<number>();
 
-  add(statement: string, refs: readonly EvidenceRef[], total = refs.length): void {
+  add(statement: string, refs: readonly EvidenceRef[], total = refs.length, inline = Infinity): void {
     if (refs.length === 0) return;
     for (const r of refs) this.seqs.add(r.seq);
-    this.rows.push([clean(statement, 200), { text: seqs(refs, total, 40), mono: true }]);
+    if (total > inline) this.rows.push([clean(statement, 200), { text: seqs(refs, total, 40), mono: true }]);
   }
 }
 
@@ -225,7 +232,7 @@ const RULE_TEXT =
 
 function controlsSection(a: Assessment, trace: Trace, filter: (c: ControlAssessment) => boolean, title: string): Section {
   const controls = a.controls.filter(filter);
-  for (const c of controls) trace.add(`Control ${c.id}: ${STATUS_TEXT[c.status].toLowerCase()}`, c.evidence, c.evidenceTotal);
+  for (const c of controls) trace.add(`Control ${c.id}: ${STATUS_TEXT[c.status].toLowerCase()}`, c.evidence, c.evidenceTotal, 4);
   return {
     title,
     blocks: [
@@ -257,7 +264,7 @@ function controlsSection(a: Assessment, trace: Trace, filter: (c: ControlAssessm
 function findingsTable(a: Assessment, trace: Trace, limit: number): Block[] {
   const v = a.vulnerabilities;
   const shown = v.findings.slice(0, limit);
-  for (const f of shown) trace.add(`${f.id} in ${f.package.name}@${f.package.version}: open (${f.severity})`, f.evidence);
+  for (const f of shown) trace.add(`${f.id} in ${f.package.name}@${f.package.version}: open (${f.severity})`, f.evidence, f.evidence.length, 2);
   const blocks: Block[] = [
     {
       type: 'table',
@@ -277,7 +284,7 @@ function findingsTable(a: Assessment, trace: Trace, limit: number): Block[] {
         f.cvssScore !== undefined ? f.cvssScore.toFixed(1) : '—',
         `${clean(f.package.name, 120)} ${clean(f.package.version, 60)}${f.package.type ? ` (${clean(f.package.type, 20)})` : ''}`,
         f.fixedVersions.length > 0 ? clean(f.fixedVersions.slice(0, 3).join(', '), 80) : { text: 'no fix', tone: 'muted' },
-        f.subjects.length === 1 ? clean(f.subjects[0], 160) : `${count(f.subjects.length)} subjects: ${clean(f.subjects[0], 120)}, …`,
+        f.subjects.length === 1 ? short(f.subjects[0]!) : `${count(f.subjects.length)} subjects: ${short(f.subjects[0]!)}, …`,
         `${date(f.firstSeen)} (${f.ageDays} d)`,
         { text: seqs(f.evidence, f.evidence.length, 2), mono: true },
       ]),
@@ -375,7 +382,7 @@ function failingChecksTable(a: Assessment, trace: Trace, limit: number): Block[]
 
 function rulesTable(a: Assessment, trace: Trace, limit: number): Block[] {
   const shown = a.alerts.rules.slice(0, limit);
-  for (const r of shown) trace.add(`Alert rule ${r.source} ${r.rule}: ${r.count} alerts`, r.evidence, r.count);
+  for (const r of shown) trace.add(`Alert rule ${r.source} ${r.rule}: ${r.count} alerts`, r.evidence, r.count, 2);
   const blocks: Block[] = [
     {
       type: 'table',
@@ -394,7 +401,7 @@ function rulesTable(a: Assessment, trace: Trace, limit: number): Block[] {
         count(r.count),
         sevCell(r.severity),
         `${date(r.firstSeen)} / ${date(r.lastSeen)}`,
-        `${count(r.subjects)}: ${clean(r.subjectSample.slice(0, 2).join(', '), 160)}${r.subjects > 2 ? ', …' : ''}`,
+        `${count(r.subjects)}: ${short(r.subjectSample.slice(0, 2).join(', '), 160)}${r.subjects > 2 ? ', …' : ''}`,
         { text: seqs(r.evidence, r.count, 2), mono: true },
       ]),
       empty: 'No alerts in the period.',
@@ -417,7 +424,7 @@ function unresolvedTable(a: Assessment, trace: Trace): Block[] {
         { header: 'Subject', width: 3 },
         { header: 'Evidence', width: 1, mono: true },
       ],
-      rows: shown.map((u) => [dateTime(u.observedAt), sevCell(u.severity), clean(u.title, 300), clean(u.subject, 200), { text: `#${u.evidence.seq}`, mono: true }]),
+      rows: shown.map((u) => [dateTime(u.observedAt), sevCell(u.severity), clean(u.title, 300), short(u.subject, 200), { text: `#${u.evidence.seq}`, mono: true }]),
       empty: 'No alerts at or above the threshold.',
     },
   ];
@@ -434,10 +441,10 @@ function appendix(a: Assessment, trace: Trace): Section[] {
       blocks: [
         {
           type: 'paragraph',
-          text: 'Each statement of this report with the evidence records it rests on, by sequence number in the store\'s hash chain (newest first; "+N" counts further records of the same kind not listed). Appendix B gives each record\'s UUID and record hash.',
+          text: 'Every row of the tables above names the evidence records it rests on by their sequence number in the store\'s hash chain (column "Evidence", newest first). Where a row shows only some of them, the statement is listed here with more (up to 40; "+N" counts the records of the same kind not listed). Appendix B gives each record\'s UUID and record hash.',
           tone: 'muted',
         },
-        { type: 'table', columns: [{ header: 'Statement', width: 5 }, { header: 'Evidence records', width: 5, mono: true }], rows: trace.rows, empty: 'The report makes no statement that rests on evidence.' },
+        { type: 'table', columns: [{ header: 'Statement', width: 5 }, { header: 'Evidence records', width: 5, mono: true }], rows: trace.rows, empty: 'Every statement shows all of its evidence records in its own row.' },
       ],
     },
     {

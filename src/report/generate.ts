@@ -54,7 +54,18 @@ export async function renderReport(doc: ReportDocument, format: ReportFormat, fo
   return renderPdf(doc, fonts);
 }
 
-export async function generateReport(store: EvidenceStore, o: ReportOptions): Promise<GeneratedReport> {
+export interface AssessedReport {
+  assessment: Assessment;
+  document: ReportDocument;
+  headSeq: number;
+}
+
+/**
+ * The part of a report that needs the store: the assessment and the document. Render
+ * with `renderReport` after closing the store, so that the embedded database's memory
+ * and the renderer's are not held at the same time.
+ */
+export async function assessForReport(store: EvidenceStore, o: Omit<ReportOptions, 'format' | 'fonts'>): Promise<AssessedReport> {
   const status = await store.status();
   const records = store.records({ control: o.framework.id, from: o.period.from, to: o.period.to });
   const assessment = await assess(upTo(records, status.headSeq), {
@@ -70,6 +81,15 @@ export async function generateReport(store: EvidenceStore, o: ReportOptions): Pr
     generatedAt: o.generatedAt,
     store: { id: status.storeId, headSeq: status.headSeq, headHash: status.headHash, lastCheckpoint: status.lastCheckpoint },
   });
-  const { bytes, pages } = await renderReport(document, o.format, o.fonts);
-  return { bytes, sha256: createHash('sha256').update(bytes).digest('hex'), pages, assessment, document, headSeq: status.headSeq };
+  return { assessment, document, headSeq: status.headSeq };
+}
+
+/** Assesses and renders with the store open (tests, small stores). */
+export async function generateReport(store: EvidenceStore, o: ReportOptions): Promise<GeneratedReport> {
+  const r = await assessForReport(store, o);
+  return finishReport(r, await renderReport(r.document, o.format, o.fonts));
+}
+
+export function finishReport(r: AssessedReport, out: { bytes: Buffer; pages: number | null }): GeneratedReport {
+  return { ...r, ...out, sha256: createHash('sha256').update(out.bytes).digest('hex') };
 }

@@ -136,6 +136,51 @@ class Writer {
     return c.mono ?? col.mono ? [this.f.mono, CELL_MONO] : [this.f.sans, CELL];
   }
 
+  /**
+   * Breaks text into lines of at most `width` in the current font: at spaces, and inside
+   * a word only when the word alone is wider than the line (hashes, digests). pdfkit's
+   * own wrapper would measure every cell twice (once for its height, once to draw it);
+   * this measures each word once (pdfkit caches a word's layout) and draws line by line.
+   */
+  #wrap(text: string, width: number): { text: string; width: number }[] {
+    const d = this.doc;
+    const out: { text: string; width: number }[] = [];
+    const space = d.widthOfString(' ');
+    for (const para of text.split('\n')) {
+      let line = '';
+      let lineW = 0;
+      const push = () => {
+        out.push({ text: line, width: lineW });
+        line = '';
+        lineW = 0;
+      };
+      for (const word of para.split(' ')) {
+        if (word === '') continue;
+        const ww = d.widthOfString(word);
+        if (line !== '' && lineW + space + ww <= width) {
+          line += ` ${word}`;
+          lineW += space + ww;
+          continue;
+        }
+        if (line !== '') push();
+        if (ww <= width) {
+          line = word;
+          lineW = ww;
+          continue;
+        }
+        // A word wider than the line: break it between characters.
+        for (const ch of word) {
+          const cw = d.widthOfString(ch);
+          if (line !== '' && lineW + cw > width) push();
+          line += ch;
+          lineW += cw;
+        }
+      }
+      push();
+    }
+    return out.length > 0 ? out : [{ text: '', width: 0 }];
+  }
+
   table(columns: Column[], rows: Cell[][], empty: string): void {
     const d = this.doc;
     if (rows.length === 0) {
@@ -157,19 +202,16 @@ class Writer {
     this.need(headerH + 20);
     header();
     rows.forEach((row, ri) => {
-      const cells = columns.map((col, i): { c: RichCell; font: string; size: number; w: number; swatch: number } => {
+      const cells = columns.map((col, i) => {
         const raw = row[i] ?? '';
         const c = typeof raw === 'string' ? { text: raw } : raw;
         const [font, size] = this.#cellFont(c, col);
         const swatch = c.swatch ? 8 : 0;
-        return { c, font, size, w: widths[i]! - 2 * PAD - swatch, swatch };
+        const w = widths[i]! - 2 * PAD - swatch;
+        d.font(font).fontSize(size);
+        return { c, font, size, w, swatch, lines: this.#wrap(c.text, w), lineH: d.currentLineHeight(true) };
       });
-      let h = 0;
-      for (const x of cells) {
-        d.font(x.font).fontSize(x.size);
-        h = Math.max(h, d.heightOfString(x.c.text || ' ', { width: x.w }));
-      }
-      h += 2 * PAD;
+      const h = Math.max(...cells.map((x) => x.lines.length * x.lineH)) + 2 * PAD;
       if (d.y + h > this.bottom) {
         d.addPage();
         header();
@@ -178,10 +220,12 @@ class Writer {
       if (ri % 2 === 1) d.rect(M.left, y, CONTENT_W, h).fillColor('#f3f4f6').fill();
       cells.forEach((x, i) => {
         if (x.c.swatch) d.rect(xs[i]! + PAD, y + PAD + 1.2, 5.5, 5.5).fillColor(x.c.swatch).fill();
-        d.font(x.font)
-          .fontSize(x.size)
-          .fillColor(TONE_COLORS[x.c.tone ?? 'normal'])
-          .text(x.c.text, xs[i]! + PAD + x.swatch, y + PAD, { width: x.w, align: columns[i]!.align ?? 'left' });
+        const right = columns[i]!.align === 'right';
+        const left = xs[i]! + PAD + x.swatch;
+        d.font(x.font).fontSize(x.size).fillColor(TONE_COLORS[x.c.tone ?? 'normal']);
+        x.lines.forEach((l, k) => {
+          if (l.text !== '') d.text(l.text, right ? left + x.w - l.width : left, y + PAD + k * x.lineH, { lineBreak: false });
+        });
       });
       d.moveTo(M.left, y + h).lineTo(M.left + CONTENT_W, y + h).lineWidth(0.3).strokeColor('#d1d5db').stroke();
       d.y = y + h;

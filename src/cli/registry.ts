@@ -10,6 +10,7 @@ import { registerFrameworksCommands } from './frameworks-command.ts';
 import { registerMirrorCommands } from './mirror-command.ts';
 import { registerOscalCommands } from './oscal-command.ts';
 import { registerPolicyCommands } from './policy-command.ts';
+import { registerReportCommands } from './report-command.ts';
 import { registerScanCommands } from './scan-command.ts';
 import { registerServeCommands } from './serve-command.ts';
 import { registerTokensCommands } from './tokens-command.ts';
@@ -27,4 +28,5 @@ export function registerExtraCommands(program: Command): void {
   registerAuditCommands(program);
   registerServeCommands(program);
   registerTokensCommands(program);
+  registerReportCommands(program);
 }

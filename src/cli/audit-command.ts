@@ -11,7 +11,8 @@ import { EVIDENCE_SEALED_FILE, RECIPIENT_FILE } from '../audit/format.ts';
 import { openWith, recipientSchema } from '../audit/recipient.ts';
 import { verifyAudit } from '../audit/verify.ts';
 import { AirlockError } from '../common/errors.ts';
-import { pathExists } from '../common/fsx.ts';
+import { pathExists, writeFileAtomic } from '../common/fsx.ts';
+import { assessForReport, fontsIn, renderReport, REPORT_KINDS } from '../report/index.ts';
 import { parseJsonStrict } from '../common/json.ts';
 import { defaultContentDir, getFramework, loadContent } from '../frameworks/index.ts';
 import { DEFAULT_OSCAL_VERSION, exportFramework } from '../oscal/index.ts';
@@ -34,6 +35,22 @@ function oscalPart(contentDir: string): AuditPart {
   };
 }
 
+/** The four reports, as PDF, rendered from the same period. */
+function reportsPart(contentDir: string): AuditPart {
+  return {
+    folder: 'reports',
+    async produce(ctx, dir) {
+      const framework = getFramework(await loadContent(contentDir), ctx.framework);
+      const fonts = fontsIn(contentDir);
+      for (const kind of REPORT_KINDS) {
+        const assessed = await assessForReport(ctx.store, { kind, framework, period: { from: ctx.from, to: ctx.to }, generatedAt: ctx.generatedAt });
+        const { bytes } = await renderReport(assessed.document, 'pdf', fonts);
+        await writeFileAtomic(join(dir, `${kind}.pdf`), bytes);
+      }
+    },
+  };
+}
+
 export function registerAuditCommands(program: Command): void {
   const audit = program.command('audit').description('signed audit archives an auditor verifies offline');
 
@@ -52,7 +69,7 @@ export function registerAuditCommands(program: Command): void {
       const signer = new SoftwareSigner(await loadPrivateKey(o.key));
       const recipient = o.recipient ? await loadPublicKey(o.recipient) : undefined;
       const r = await withStore(o, 'required', (store) =>
-        exportAudit({ store, framework: o.framework, from: o.from, to: o.to, out: o.out, signer, recipient, parts: [oscalPart(contentDir)], generator: generator() }),
+        exportAudit({ store, framework: o.framework, from: o.from, to: o.to, out: o.out, signer, recipient, parts: [oscalPart(contentDir), reportsPart(contentDir)], generator: generator() }),
       );
       if (o.json) return printJson({ archive: r.archive, signature: r.signature, bytes: r.bytes, manifest: r.manifest });
       printLines([

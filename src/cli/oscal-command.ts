@@ -20,7 +20,7 @@ import {
   validateOscal,
   type OscalVersion,
 } from '../oscal/index.ts';
-import { addStoreOptions, withStore, type StoreCliOptions } from './evidence-options.ts';
+import { addStoreOptions, openStoreFrom, type StoreCliOptions } from './evidence-options.ts';
 import { printJson, printLines, warn } from './output.ts';
 
 const contentOpt = 'content folder (default: $AIRLOCK_CONTENT_DIR or the bundled content/)';
@@ -180,9 +180,16 @@ export function registerOscalCommands(program: Command): void {
         if (!opts.evidence && evidenceOpts.some((k) => opts[k] !== undefined)) {
           throw new AirlockError('USAGE', '--db-url, --db-ca, --db-cert, --db-key and --passphrase-file open the evidence store: give --evidence DIR');
         }
-        const r = opts.evidence
-          ? await withStore({ ...opts, store: resolve(opts.evidence) }, 'required', (ev) => exportFramework({ ...base, evidence: ev }))
-          : await exportFramework(base);
+        let r;
+        if (opts.evidence) {
+          const store = await openStoreFrom({ ...opts, store: resolve(opts.evidence) }, 'required');
+          try {
+            // The store is closed as soon as its records are read (release), to free its memory for the documents.
+            r = await exportFramework({ ...base, evidence: { storeId: store.storeId, records: (q) => store.records(q), release: () => store.close() } });
+          } finally {
+            await store.close();
+          }
+        } else r = await exportFramework(base);
         if (opts.json) return printJson(r);
         const lines = [
           `exported ${r.framework} as OSCAL ${r.oscalVersion} (last-modified ${r.lastModified}; ${r.official ? `official text from ${r.official.file}, ${r.official.found} controls` : 'no imported catalog: Airlock summaries only'})`,

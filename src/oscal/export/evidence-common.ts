@@ -16,9 +16,9 @@ import { AirlockError } from '../../common/errors.ts';
 import type { JsonObject } from '../document.ts';
 import { stableUuid } from '../uuid.ts';
 import { readAlert, readPolicy, readScan } from '../../evidence/assessment/payloads.ts';
-import { alertDetail, scanTarget } from '../evidence/payloads.ts';
+import { alertDetail, scanTarget, type ScanTarget } from '../evidence/payloads.ts';
 import { airlockProp, metadata, type Prop } from './common.ts';
-import type { EvidenceExport, ExportContext } from './types.ts';
+import type { EvidenceExport, ExportContext, ObservedRecord } from './types.ts';
 
 /** One line for StringDatatype and MarkupLine: whitespace collapsed, trimmed, cut at `max`, never empty. */
 export function oneLine(s: string, max = 300): string {
@@ -34,8 +34,25 @@ export function prose(s: string, max = 4000): string {
   return cut === '' ? '-' : cut;
 }
 
-export const observationUuid = (recordId: string): string => stableUuid('observation', recordId);
-export const subjectUuid = (subject: string): string => stableUuid('subject', subject);
+/**
+ * Observations and subjects are referenced many times over (findings, requirements,
+ * POA&M items); their UUIDs are remembered rather than hashed again. The memo is
+ * bounded: it is cleared when full.
+ */
+const memo = new Map<string, string>();
+function memoUuid(kind: string, key: string): string {
+  const k = `${kind}/${key}`;
+  let u = memo.get(k);
+  if (u === undefined) {
+    if (memo.size >= 500_000) memo.clear();
+    u = stableUuid(kind, key);
+    memo.set(k, u);
+  }
+  return u;
+}
+
+export const observationUuid = (recordId: string): string => memoUuid('observation', recordId);
+export const subjectUuid = (subject: string): string => memoUuid('subject', subject);
 export const componentUuid = (id: string): string => stableUuid('component', id);
 export const thisSystemUuid = (systemId: string): string => stableUuid('this-system', systemId);
 export const riskUuid = (f: Pick<OpenFinding, 'id' | 'package'>): string => stableUuid('risk', f.id, f.package.name, f.package.version);
@@ -72,16 +89,13 @@ export function documentMetadata(ctx: ExportContext, title: string): JsonObject 
   return { ...m, props };
 }
 
-/** Props that pin an observation to its record in the store. */
-export function recordProps(r: EvidenceRecord): Prop[] {
+/** Props that pin an observation to its record in the store (kind, source, subject and outcome are in its text). */
+export function recordProps(r: ObservedRecord): Prop[] {
   return [
     airlockProp('evidence-record', r.id),
     airlockProp('evidence-record-hash', r.recordHash),
     airlockProp('evidence-record-seq', String(r.seq)),
-    airlockProp('evidence-kind', r.kind),
-    airlockProp('evidence-source', r.source),
     airlockProp('evidence-collected-at', r.collectedAt),
-    airlockProp('outcome', r.outcome),
     airlockProp('severity', r.severity),
   ];
 }
@@ -94,7 +108,7 @@ function countsText(by: Partial<Record<string, number>>): string {
   return parts.length > 0 ? parts.join(', ') : 'none';
 }
 
-function describe(r: EvidenceRecord): { description: string; remarks?: string } {
+function describe(r: EvidenceRecord): { description: string; remarks?: string; target?: ScanTarget } {
   if (r.kind === 'vulnerability-scan') {
     const scan = readScan(r.payload);
     const target = scanTarget(r);
@@ -102,6 +116,7 @@ function describe(r: EvidenceRecord): { description: string; remarks?: string } 
       const open = Object.entries(scan.open).reduce((n, [s, c]) => (s === 'info' ? n : n + c), 0);
       const worst = scan.findings.filter((f) => !f.suppressed && (f.severity === 'critical' || f.severity === 'high')).slice(0, 50);
       return {
+        target,
         description: prose(
           `${target.scanner}${target.scannerVersion ? ` ${target.scannerVersion}` : ''} scanned ${target.kind} ${target.name}` +
             `${target.digest ? ` (${target.digest})` : ''}: ${target.packages ?? 'an unknown number of'} packages, ${open} open findings (${countsText(scan.open)}), ` +
@@ -138,12 +153,19 @@ function describe(r: EvidenceRecord): { description: string; remarks?: string } 
   return { description: prose(`${r.kind} from ${r.source} on ${r.subject}: ${r.outcome}.`) };
 }
 
+/** The record without its payload, with what the payload says in words. */
+export function observe(r: EvidenceRecord): ObservedRecord {
+  const { description, remarks, target } = describe(r);
+  const { payload: _payload, ...header } = r;
+  return { ...header, description, ...(remarks ? { remarks } : {}), ...(target ? { target } : {}) };
+}
+
 /**
  * The observation of one record: what the source stated, when, about what, and the
  * record's id and hashes, so that it can be found and verified in the store.
  */
-export function observationOf(r: EvidenceRecord, ev: EvidenceExport): JsonObject {
-  const { description, remarks } = describe(r);
+export function observationOf(r: ObservedRecord, ev: EvidenceExport): JsonObject {
+  const { description, remarks } = r;
   const alert = r.kind === 'runtime-alert' || r.kind === 'host-alert';
   const isFinding = FAILING_OUTCOMES.has(r.outcome) || (alert && ALERT_FINDING.has(r.severity));
   const component = SOURCE_COMPONENT[r.source];
@@ -155,16 +177,8 @@ export function observationOf(r: EvidenceRecord, ev: EvidenceExport): JsonObject
     methods: [alert ? 'EXAMINE' : 'TEST'],
     types: [isFinding ? 'finding' : 'control-objective'],
     ...(component ? { origins: [{ actors: [{ type: 'tool', 'actor-uuid': componentUuid(component) }] }] } : {}),
-    subjects: [{ 'subject-uuid': subjectUuid(r.subject), type: 'inventory-item', title: oneLine(r.subject) }],
-    'relevant-evidence': [
-      {
-        description: prose(
-          `Airlock evidence record ${r.seq} (${r.id}) in evidence store ${ev.storeId}. Its record hash pins it in the store's hash chain ` +
-            `(airlock evidence verify); airlock evidence show ${r.id} prints it.`,
-        ),
-        props: [airlockProp('evidence-content-hash', r.contentHash)],
-      },
-    ],
+    subjects: [{ 'subject-uuid': subjectUuid(r.subject), type: 'inventory-item' }],
+    'relevant-evidence': [{ description: `Record ${r.seq} (${r.id}) of Airlock evidence store ${ev.storeId}: airlock evidence show ${r.id}` }],
     collected: r.observedAt,
     ...(remarks ? { remarks } : {}),
   };
@@ -174,7 +188,7 @@ export function observationOf(r: EvidenceRecord, ev: EvidenceExport): JsonObject
  * Inventory items for the subjects that are not scanned images or paths (the SSP lists
  * those): Kubernetes resources, hosts and containers named by policy results and alerts.
  */
-export function localInventory(records: readonly EvidenceRecord[], scanned: ReadonlySet<string>, thisSystem: string): JsonObject[] {
+export function localInventory(records: readonly ObservedRecord[], scanned: ReadonlySet<string>, thisSystem: string): JsonObject[] {
   const seen = new Set<string>();
   const out: JsonObject[] = [];
   for (const r of records) {

@@ -1,7 +1,8 @@
 /**
  * `airlock oscal export`: builds the documents of the chosen exporters for one framework,
- * validates every one against NIST's schema before writing any, then writes each
- * atomically (temp file, fsync, rename) into the output folder. Invalid output is a bug
+ * validates every one against NIST's schema before any takes its name, each written
+ * durably to a temporary file as soon as it is valid (so that only one document is in
+ * memory at a time) and renamed into the output folder once all are. Invalid output is a bug
  * in a builder and stops the export with every schema error (exit 1), nothing written.
  *
  * metadata.last-modified comes from the inputs, never from the clock, so the same
@@ -23,8 +24,7 @@ import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { AirlockError, ioError } from '../../common/errors.ts';
-import { mkdirp, writeFileAtomic } from '../../common/fsx.ts';
-import { jsonBytes } from '../../common/json.ts';
+import { fsyncDir, mkdirp, pathExists, tempName } from '../../common/fsx.ts';
 import { assess } from '../../evidence/assessment/index.ts';
 import { loadEvidenceSignals, SIGNALS_FILE } from '../../evidence/signals.ts';
 import type { EvidenceQuery, EvidenceRecord } from '../../evidence/types.ts';
@@ -37,12 +37,20 @@ import type { OscalVersion } from '../models.ts';
 import { loadSystemDescription, SYSTEM_EXAMPLE_FILE } from '../system.ts';
 import { validateOscal, type ValidationIssue } from '../validate.ts';
 import { CONTENT_EXPORTERS, EXPORTERS, exportHrefs, exporterByName } from './registry.ts';
+import { documentText } from './common.ts';
+import { observe } from './evidence-common.ts';
 import type { EvidenceExport, ExportContext, OscalExporter } from './types.ts';
 
 /** Where the evidence documents read records from: an open EvidenceStore fits. */
 export interface EvidenceSource {
   storeId: string;
   records(q: EvidenceQuery): AsyncIterable<EvidenceRecord>;
+  /**
+   * Called once the records are read, before the documents are built: closing the
+   * store there frees the embedded database's memory (about 200 MiB for PGlite) while
+   * the largest documents are in memory.
+   */
+  release?(): Promise<void>;
 }
 
 export interface ExportOptions {
@@ -148,6 +156,24 @@ export async function inputTimestamp(content: Content, framework: string, record
   return isoSeconds(await newestMtime(inputs));
 }
 
+/** Writes data durably to a temporary file beside `path` (same folder, so a rename later is atomic); returns its name. */
+async function stageFile(path: string, data: Uint8Array): Promise<string> {
+  const tmp = tempName(path);
+  let fh: fsp.FileHandle | undefined;
+  try {
+    fh = await fsp.open(tmp, 'wx', 0o644);
+    await fh.writeFile(data);
+    await fh.sync();
+    await fh.close();
+    fh = undefined;
+    return tmp;
+  } catch (e) {
+    await fh?.close().catch(() => undefined);
+    await fsp.rm(tmp, { force: true }).catch(() => undefined);
+    throw ioError(path, e, 'write');
+  }
+}
+
 /** Builds the chosen documents (pure given the context); `doc` is undefined for one with nothing to hold. */
 export function buildDocuments(ctx: ExportContext, exporters: readonly OscalExporter[] = EXPORTERS): { exporter: OscalExporter; doc: JsonObject | undefined }[] {
   return exporters.map((exporter) => ({ exporter, doc: exporter.build(ctx) }));
@@ -163,8 +189,6 @@ export function periodBound(value: string, which: 'from' | 'to'): string {
   }
   return new Date(Date.parse(checkTimestamp(v, `--${which}`))).toISOString();
 }
-
-const PAGE_RECORDS = 1000;
 
 /** Reads the period's records for the framework, assesses them, and loads the system and the deadlines. */
 export async function loadEvidence(o: {
@@ -185,22 +209,29 @@ export async function loadEvidence(o: {
   const system = await loadSystemDescription(systemFile);
   if (systemIsExample) o.warn?.(`no --system given: the SSP describes the example system of ${systemFile}; copy it, describe your system and pass it with --system`);
   const deadlines = await loadDeadlines(o.content);
-  const records: EvidenceRecord[] = [];
+  // Every record of the period is read once. The store's control filter (a pattern over
+  // each row's controls) costs more than reading the rows, so the framework is picked here.
+  const prefix = `${o.framework.id}:`;
+  const full: EvidenceRecord[] = [];
   let latest = '';
-  for await (const r of o.source.records({ control: o.framework.id, ...(from ? { from } : {}), ...(to ? { to } : {}) })) {
-    records.push(r);
+  for await (const r of o.source.records({ ...(from ? { from } : {}), ...(to ? { to } : {}) })) {
+    if (!r.controls.some((c) => c.startsWith(prefix))) continue;
+    full.push(r);
     if (latest === '' || Date.parse(r.collectedAt) > Date.parse(latest)) latest = r.collectedAt;
-    if (records.length % PAGE_RECORDS === 0) await new Promise((res) => setImmediate(res));
   }
   const lastModified = latest === '' ? o.fallbackLastModified : latest;
-  const assessment = await assess(records, {
+  const assessment = await assess(full, {
     framework: o.framework,
     period: { ...(from ? { from } : {}), ...(to ? { to } : {}) },
     asOf: lastModified,
     // Every record a verdict rests on is related in the documents, not only the newest.
-    maxEvidencePerItem: Math.max(25, records.length),
+    maxEvidencePerItem: Math.max(25, full.length),
     maxListedAlerts: 0,
   });
+  // The payloads are not needed past this point: keep what the documents say of them.
+  const records = full.map(observe);
+  full.length = 0;
+  await o.source.release?.();
   return {
     evidence: {
       records,
@@ -259,38 +290,70 @@ export async function exportFramework(options: ExportOptions): Promise<ExportRes
     hrefs: exportHrefs(),
     ...(loaded ? { evidence: loaded.evidence } : {}),
   };
-  const built = buildDocuments(ctx, exporters);
-
+  // One document at a time: built, validated, serialised into a temporary file beside
+  // its final name, and dropped, so that memory holds one document, not all of them.
+  // Only when every document is valid do the temporary files take their names; on any
+  // problem they are removed (and the output folder too, when this export created it).
+  const existed = await pathExists(options.out);
+  const staged: { exporter: OscalExporter; path: string; tmp?: string; bytes: number; sha256: string }[] = [];
   const problems: string[] = [];
-  for (const { exporter, doc } of built) {
-    if (!doc) continue;
-    const r = await validateOscal(doc, exporter.model, options.oscalVersion, { schemaDir: options.schemaDir, maxErrors: 20 });
-    if (!r.valid) problems.push(...r.errors.map((e: ValidationIssue) => `${exporter.fileName}: ${e.pointer || '/'}: ${e.message}`));
+  const discard = async (): Promise<void> => {
+    for (const st of staged) if (st.tmp) await fsp.rm(st.tmp, { force: true }).catch(() => undefined);
+    if (!existed) await fsp.rmdir(options.out).catch(() => undefined);
+  };
+  try {
+    for (const exporter of exporters) {
+      const path = join(options.out, exporter.fileName);
+      const doc = exporter.build(ctx);
+      if (!doc) {
+        staged.push({ exporter, path, bytes: 0, sha256: '' });
+        continue;
+      }
+      const r = await validateOscal(doc, exporter.model, options.oscalVersion, { schemaDir: options.schemaDir, maxErrors: 20 });
+      if (!r.valid) problems.push(...r.errors.map((e: ValidationIssue) => `${exporter.fileName}: ${e.pointer || '/'}: ${e.message}`));
+      if (problems.length > 0) continue;
+      const bytes = Buffer.from(documentText(doc), 'utf8');
+      await mkdirp(options.out);
+      staged.push({ exporter, path, tmp: await stageFile(path, bytes), bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
+    }
+  } catch (e) {
+    await discard();
+    throw e;
   }
   if (problems.length > 0) {
+    await discard();
     throw new AirlockError('CHECK_FAILED', `${fw.id}: the exported OSCAL ${options.oscalVersion} documents are not valid: ${problems[0]}`, { details: problems });
   }
 
   await mkdirp(options.out);
   const files: ExportedFile[] = [];
   const skipped: ExportResult['skipped'] = [];
-  for (const { exporter, doc } of built) {
-    if (!doc) {
-      const path = join(options.out, exporter.fileName);
-      let removedOlder = false;
-      try {
-        await fsp.unlink(path);
-        removedOlder = true;
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw ioError(path, e, 'remove');
+  try {
+    for (const st of staged) {
+      const { exporter, path } = st;
+      if (!st.tmp) {
+        let removedOlder = false;
+        try {
+          await fsp.unlink(path);
+          removedOlder = true;
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw ioError(path, e, 'remove');
+        }
+        skipped.push({ name: exporter.name, path, reason: exporter.emptyReason ?? 'nothing to export', removedOlder });
+        continue;
       }
-      skipped.push({ name: exporter.name, path, reason: exporter.emptyReason ?? 'nothing to export', removedOlder });
-      continue;
+      try {
+        await fsp.rename(st.tmp, path);
+      } catch (e) {
+        throw ioError(path, e, 'write');
+      }
+      st.tmp = undefined;
+      files.push({ name: exporter.name, model: exporter.model, path, bytes: st.bytes, sha256: st.sha256 });
     }
-    const bytes = jsonBytes(doc);
-    const path = join(options.out, exporter.fileName);
-    await writeFileAtomic(path, bytes);
-    files.push({ name: exporter.name, model: exporter.model, path, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
+    await fsyncDir(options.out);
+  } catch (e) {
+    for (const st of staged) if (st.tmp) await fsp.rm(st.tmp, { force: true }).catch(() => undefined);
+    throw e;
   }
   return {
     framework: fw.id,

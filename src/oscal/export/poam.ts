@@ -14,7 +14,7 @@
  * assessment-results.json). No open finding: no POA&M (the model needs one item).
  */
 import type { ControlAssessment, OpenFinding } from '../../evidence/assessment/types.ts';
-import type { EvidenceRecord, EvidenceSeverity } from '../../evidence/types.ts';
+import type { EvidenceSeverity } from '../../evidence/types.ts';
 import { deadlineDays, deadlineFrom } from '../deadlines.ts';
 import type { JsonObject } from '../document.ts';
 import { stableUuid } from '../uuid.ts';
@@ -33,7 +33,7 @@ import {
   scannedSubjects,
   thisSystemUuid,
 } from './evidence-common.ts';
-import type { EvidenceExport, ExportContext, OscalExporter } from './types.ts';
+import type { EvidenceExport, ExportContext, ObservedRecord, OscalExporter } from './types.ts';
 
 const RANK: Record<EvidenceSeverity, number> = { info: 0, unknown: 1, low: 2, medium: 3, high: 4, critical: 5 };
 
@@ -63,7 +63,7 @@ interface Item {
 
 function controlItem(c: ControlAssessment, ctx: ExportContext, ev: EvidenceExport): Item | undefined {
   const fw = ctx.framework.id;
-  const failing = c.evidence.map((e) => ev.byId.get(e.id)).filter((r): r is EvidenceRecord => r !== undefined);
+  const failing = c.evidence.map((e) => ev.byId.get(e.id)).filter((r): r is ObservedRecord => r !== undefined);
   if (failing.length === 0) return undefined;
   const severity = failing.reduce<EvidenceSeverity>((s, r) => (RANK[r.severity] > RANK[s] ? r.severity : s), 'info');
   const days = deadlineDays(ev.deadlines, severity === 'info' ? 'unknown' : severity) as number;

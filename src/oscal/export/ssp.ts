@@ -11,7 +11,6 @@
 import type { JsonObject } from '../document.ts';
 import { highWaterMark, type SystemDescription } from '../system.ts';
 import { stableUuid } from '../uuid.ts';
-import { scanTarget } from '../evidence/payloads.ts';
 import { AIRLOCK_NS, airlockProp, controlIds, withDocumentUuid, type Prop } from './common.ts';
 import { requirementsOf } from './component-definition.ts';
 import {
@@ -82,8 +81,7 @@ function users(s: SystemDescription, fw: string): JsonObject[] {
 /** One inventory item per subject whose latest scan is in the period: what was scanned, its digest, its package count. */
 function inventory(ev: EvidenceExport, thisSystem: string): JsonObject[] {
   return ev.assessment.vulnerabilities.subjects.map((s) => {
-    const r = ev.byId.get(s.evidence.id);
-    const t = r ? scanTarget(r) : undefined;
+    const t = ev.byId.get(s.evidence.id)?.target;
     const kind = t?.kind ?? (s.subject.slice(0, Math.max(0, s.subject.indexOf(':'))) || 'unknown');
     const name = t?.name ?? s.target;
     const props: Prop[] = [

@@ -6,7 +6,8 @@
  */
 import type { Assessment } from '../../evidence/assessment/types.ts';
 import type { EvidenceSignals } from '../../evidence/signals.ts';
-import type { EvidenceRecord } from '../../evidence/types.ts';
+import type { EvidenceHeader } from '../../evidence/types.ts';
+import type { ScanTarget } from '../evidence/payloads.ts';
 import type { Content, ControlIndex } from '../../frameworks/index.ts';
 import type { ImportedCatalog } from '../catalog-store.ts';
 import type { ComponentIndex } from '../components.ts';
@@ -15,12 +16,24 @@ import type { RemediationDeadlines } from '../deadlines.ts';
 import type { OscalModel, OscalVersion } from '../models.ts';
 import type { SystemDescription } from '../system.ts';
 
+/**
+ * A record as the documents show it: its clear header and title, and what its payload
+ * says in words (made when the record is read, so that the payload need not be kept).
+ */
+export interface ObservedRecord extends EvidenceHeader {
+  title: string;
+  description: string;
+  remarks?: string;
+  /** Scans: what was scanned (the SSP's inventory). */
+  target?: ScanTarget;
+}
+
 /** What the documents built from evidence read: the period's records, their assessment, the system. */
 export interface EvidenceExport {
   /** The period's records that name a control of the framework, in chain order. */
-  records: readonly EvidenceRecord[];
+  records: readonly ObservedRecord[];
   /** The same records by id. */
-  byId: ReadonlyMap<string, EvidenceRecord>;
+  byId: ReadonlyMap<string, ObservedRecord>;
   /** The per-control verdicts, open vulnerabilities, policy results and alerts of those records. */
   assessment: Assessment;
   /** Inclusive bounds on observed-at, as asked for (absent: unbounded). */

@@ -14,6 +14,7 @@ import {
   exportFramework,
   importCatalog,
   isOscalVersion,
+  loadSystemDescription,
   modelInVersion,
   parseOscalDocument,
   schemaVersionFor,
@@ -182,6 +183,8 @@ export function registerOscalCommands(program: Command): void {
         }
         let r;
         if (opts.evidence) {
+          // A bad system description fails before the store is opened (which takes seconds).
+          if (opts.system !== undefined) await loadSystemDescription(resolve(opts.system));
           const store = await openStoreFrom({ ...opts, store: resolve(opts.evidence) }, 'required');
           try {
             // The store is closed as soon as its records are read (release), to free its memory for the documents.

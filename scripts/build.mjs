@@ -1,8 +1,7 @@
 #!/usr/bin/env node
 // Builds dist/airlock.mjs, one self-contained file that runs with `node dist/airlock.mjs`
 // on a host without npm. Native addons cannot be inlined: they are copied beside it into
-// dist/node_modules, where Node's resolution finds them; PGlite's WebAssembly files are
-// copied beside it. Also regenerates the JSON Schema
+// dist/node_modules, where Node's resolution finds them. Also regenerates the JSON Schema
 // of airlock.yaml (schemas/airlock.schema.json).
 import { build } from 'esbuild';
 import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -42,8 +41,8 @@ function copyPackage(name) {
   for (const dep of NATIVE[name] ?? []) copyPackage(dep);
 }
 copyPackage('better-sqlite3');
-// PGlite (the embedded evidence store) loads its WebAssembly and file system image from
-// beside the module that imports it: in the bundle, beside airlock.mjs.
+// PGlite (the embedded evidence database) loads its WebAssembly and file-system image
+// from beside the module that imports it: beside the bundle.
 for (const f of ['pglite.wasm', 'pglite.data', 'initdb.wasm']) cpSync(join(root, 'node_modules', '@electric-sql', 'pglite', 'dist', f), join(dist, f));
 // The compliance content (framework indexes and policies) ships beside the build.
 cpSync(join(root, 'content'), join(dist, 'content'), { recursive: true });

@@ -20,9 +20,15 @@ export interface StoreCliOptions {
   passphraseFile?: string;
 }
 
-export function addStoreOptions(cmd: Command): Command {
+/**
+ * Adds the store options. `storeFlag` renames `--store` where a command already uses it
+ * for something else (`oscal export --evidence DIR`: there `--store` is the Airlock data
+ * folder of imported catalogs); the value then arrives under that name, and `storeHelp`
+ * replaces the help line.
+ */
+export function addStoreOptions(cmd: Command, o: { storeFlag?: string; storeHelp?: string } = {}): Command {
   return cmd
-    .option('--store <dir>', `evidence store folder (default $${STORE_ENV})`)
+    .option(`--${o.storeFlag ?? 'store'} <dir>`, o.storeHelp ?? `evidence store folder (default $${STORE_ENV})`)
     .option('--db-url <url>', `PostgreSQL server instead of the embedded database (default $${DB_URL_ENV}); sslmode in the URL applies`)
     .option('--db-ca <file>', 'CA certificate (PEM) of the PostgreSQL server')
     .option('--db-cert <file>', 'client certificate (PEM) for PostgreSQL')

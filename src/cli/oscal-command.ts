@@ -6,6 +6,7 @@ import { defaultContentDir, loadContent } from '../frameworks/index.ts';
 import {
   DEFAULT_MAX_ERRORS,
   DEFAULT_OSCAL_VERSION,
+  CONTENT_EXPORTERS,
   EXPORTERS,
   MAX_OSCAL_BYTES,
   OSCAL_VERSIONS,
@@ -13,13 +14,15 @@ import {
   exportFramework,
   importCatalog,
   isOscalVersion,
+  loadSystemDescription,
   modelInVersion,
   parseOscalDocument,
   schemaVersionFor,
   validateOscal,
   type OscalVersion,
 } from '../oscal/index.ts';
-import { printJson, printLines } from './output.ts';
+import { addStoreOptions, openStoreFrom, type StoreCliOptions } from './evidence-options.ts';
+import { printJson, printLines, warn } from './output.ts';
 
 const contentOpt = 'content folder (default: $AIRLOCK_CONTENT_DIR or the bundled content/)';
 const schemaDirOpt = "folder of NIST's OSCAL JSON schemas, by version or flat (default: the bundled content/oscal-schemas)";
@@ -117,36 +120,93 @@ export function registerOscalCommands(program: Command): void {
       printLines(lines);
     });
 
-  oscal
+  const exportCmd = oscal
     .command('export')
-    .description(`write a framework's OSCAL documents (${EXPORTERS.map((e) => e.fileName).join(', ')}), each validated first`)
+    .description(
+      `write a framework's OSCAL documents, each validated first: ${CONTENT_EXPORTERS.map((e) => e.fileName).join(', ')}; ` +
+        `with --evidence also ${EXPORTERS.filter((e) => e.fromEvidence).map((e) => e.fileName).join(', ')}`,
+    )
     .requiredOption('--framework <id>', 'framework id (see airlock frameworks list)')
     .requiredOption('--out <dir>', 'output folder (created; existing files of the same names are replaced)')
     .option('--oscal-version <version>', `OSCAL version to write (${OSCAL_VERSIONS.join(', ')})`, DEFAULT_OSCAL_VERSION)
     .option('--store <dir>', `${storeOpt}; its imported catalog gives the official control text`)
-    .option('--last-modified <date-time>', 'metadata.last-modified (default: SOURCE_DATE_EPOCH, else the newest input file)')
+    .option('--from <date>', 'evidence observed at or after this date or date-time (with --evidence)')
+    .option('--to <date>', 'evidence observed at or before this date (to its end) or date-time (with --evidence)')
+    .option('--system <file>', 'system description (system.yaml) for the SSP (default: the example in content/oscal, with a warning)')
+    .option('--last-modified <date-time>', 'metadata.last-modified of the content documents (default: SOURCE_DATE_EPOCH, else the newest input file)')
     .option('--document <name>', `only this document (repeat for more: ${EXPORTERS.map((e) => e.name).join(', ')})`, collect, [] as string[])
     .option('--schema-dir <dir>', schemaDirOpt)
-    .option('--content <dir>', contentOpt)
+    .option('--content <dir>', contentOpt);
+  addStoreOptions(exportCmd, {
+    storeFlag: 'evidence',
+    storeHelp: 'evidence store folder: adds ssp.json, assessment-results.json and poam.json (needs the passphrase; $AIRLOCK_EVIDENCE_STORE is not read here)',
+  })
     .option('--json', 'machine-readable output')
-    .action(async (opts: { framework: string; out: string; oscalVersion: string; store?: string; lastModified?: string; document: string[]; schemaDir?: string; content?: string; json?: boolean }) => {
-      const content = await loadContent(opts.content ? resolve(opts.content) : defaultContentDir());
-      const store = storeDir(opts.store);
-      const r = await exportFramework({
-        content,
-        framework: opts.framework,
-        out: resolve(opts.out),
-        oscalVersion: versionOpt(opts.oscalVersion) as OscalVersion,
-        producer: { name: 'Airlock', version: program.version() ?? '0.0.0' },
-        ...(opts.lastModified !== undefined ? { lastModified: opts.lastModified } : {}),
-        ...(store ? { store } : {}),
-        ...(opts.schemaDir ? { schemaDir: resolve(opts.schemaDir) } : {}),
-        ...(opts.document.length > 0 ? { documents: opts.document } : {}),
-      });
-      if (opts.json) return printJson(r);
-      printLines([
-        `exported ${r.framework} as OSCAL ${r.oscalVersion} (last-modified ${r.lastModified}; ${r.official ? `official text from ${r.official.file}, ${r.official.found} controls` : 'no imported catalog: Airlock summaries only'})`,
-        ...r.files.map((f) => `  ${f.path}  ${f.bytes} bytes  sha256:${f.sha256}`),
-      ]);
-    });
+    .action(
+      async (
+        opts: {
+          framework: string;
+          out: string;
+          oscalVersion: string;
+          store?: string;
+          evidence?: string;
+          from?: string;
+          to?: string;
+          system?: string;
+          lastModified?: string;
+          document: string[];
+          schemaDir?: string;
+          content?: string;
+          json?: boolean;
+        } & Omit<StoreCliOptions, 'store'>,
+      ) => {
+        const content = await loadContent(opts.content ? resolve(opts.content) : defaultContentDir());
+        const store = storeDir(opts.store);
+        const base = {
+          content,
+          framework: opts.framework,
+          out: resolve(opts.out),
+          oscalVersion: versionOpt(opts.oscalVersion) as OscalVersion,
+          producer: { name: 'Airlock', version: program.version() ?? '0.0.0' },
+          ...(opts.lastModified !== undefined ? { lastModified: opts.lastModified } : {}),
+          ...(store ? { store } : {}),
+          ...(opts.schemaDir ? { schemaDir: resolve(opts.schemaDir) } : {}),
+          ...(opts.document.length > 0 ? { documents: opts.document } : {}),
+          ...(opts.from !== undefined ? { from: opts.from } : {}),
+          ...(opts.to !== undefined ? { to: opts.to } : {}),
+          ...(opts.system !== undefined ? { system: resolve(opts.system) } : {}),
+          warn,
+        };
+        const evidenceOpts = ['dbUrl', 'dbCa', 'dbCert', 'dbKey', 'passphraseFile'] as const;
+        if (!opts.evidence && evidenceOpts.some((k) => opts[k] !== undefined)) {
+          throw new AirlockError('USAGE', '--db-url, --db-ca, --db-cert, --db-key and --passphrase-file open the evidence store: give --evidence DIR');
+        }
+        let r;
+        if (opts.evidence) {
+          // A bad system description fails before the store is opened (which takes seconds).
+          if (opts.system !== undefined) await loadSystemDescription(resolve(opts.system));
+          const store = await openStoreFrom({ ...opts, store: resolve(opts.evidence) }, 'required');
+          try {
+            // The store is closed as soon as its records are read (release), to free its memory for the documents.
+            r = await exportFramework({ ...base, evidence: { storeId: store.storeId, records: (q) => store.records(q), release: () => store.close() } });
+          } finally {
+            await store.close();
+          }
+        } else r = await exportFramework(base);
+        if (opts.json) return printJson(r);
+        const lines = [
+          `exported ${r.framework} as OSCAL ${r.oscalVersion} (last-modified ${r.lastModified}; ${r.official ? `official text from ${r.official.file}, ${r.official.found} controls` : 'no imported catalog: Airlock summaries only'})`,
+        ];
+        if (r.evidence) {
+          const e = r.evidence;
+          lines.push(
+            `  evidence: ${e.records} records from store ${e.storeId}${e.from || e.to ? ` (${e.from ?? 'start'} to ${e.to ?? 'end'})` : ''}, last collected ${e.lastModified}; ` +
+              `controls ${e.controls.satisfied} satisfied, ${e.controls.notSatisfied} not satisfied, ${e.controls.notAssessed} without evidence; ${e.openVulnerabilities} open vulnerabilities`,
+          );
+        }
+        lines.push(...r.files.map((f) => `  ${f.path}  ${f.bytes} bytes  sha256:${f.sha256}`));
+        lines.push(...r.skipped.map((s) => `  ${s.path}  not written: ${s.reason}${s.removedOlder ? ' (an older copy was removed)' : ''}`));
+        printLines(lines);
+      },
+    );
 }

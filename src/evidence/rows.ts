@@ -2,8 +2,13 @@
 import { asBuffer, asIso, asNumber, type SqlRow } from './db/sql-client.ts';
 import type { EvidenceHeader, EvidenceKind, EvidenceSeverity, Outcome } from './types.ts';
 
+/**
+ * The ciphertext is selected as base64 text: PGlite turns a bytea column into bytes by
+ * parsing its hex text form in JavaScript, which cost about three quarters of the time
+ * of reading records; Node decodes base64 natively (PostgreSQL's line breaks are skipped).
+ */
 export const HEADER_SELECT =
-  'seq, id::text AS id, kind, source, subject, collected_at, observed_at, outcome, severity, controls, content_hash, dek_id, iv, ciphertext, prev_hash, record_hash';
+  "seq, id::text AS id, kind, source, subject, collected_at, observed_at, outcome, severity, controls, content_hash, dek_id, iv, encode(ciphertext, 'base64') AS ciphertext_b64, prev_hash, record_hash";
 
 export interface StoredRow {
   header: EvidenceHeader;
@@ -31,7 +36,7 @@ export function rowToStored(r: SqlRow): StoredRow {
     },
     dekId: asNumber(r.dek_id),
     iv: asBuffer(r.iv),
-    ciphertext: asBuffer(r.ciphertext),
+    ciphertext: typeof r.ciphertext_b64 === 'string' ? Buffer.from(r.ciphertext_b64, 'base64') : asBuffer(r.ciphertext),
   };
 }
 

@@ -2,7 +2,8 @@
  * The platform components of the component definition (content/oscal/components.yaml):
  * each with a title, a description and, per framework, the controls it supports with a
  * one-line description. A component marked `fromPolicies` (Kyverno) takes its controls
- * from the policy mappings instead. Parsing is pure; loading checks every control id
+ * from the policy mappings instead. `signals` names the evidence signals the component's
+ * records carry, which add the controls each signal supports. Parsing is pure; loading checks every control id
  * against the framework's index so a typo is an error, not a missing requirement.
  */
 import { join } from 'node:path';
@@ -10,6 +11,7 @@ import { z } from 'zod';
 import { AirlockError } from '../common/errors.ts';
 import { readFileBounded } from '../common/fsx.ts';
 import { parseYaml } from '../common/yaml.ts';
+import { SIGNALS } from '../evidence/signals.ts';
 import { FRAMEWORK_ID, type Content } from '../frameworks/index.ts';
 
 export const COMPONENTS_FILE = join('oscal', 'components.yaml');
@@ -33,6 +35,12 @@ const componentSchema = z
     description: z.string().trim().min(1).max(4000),
     purpose: line(1000).optional(),
     fromPolicies: z.literal(true).optional(),
+    /**
+     * The evidence signals (content/evidence-signals.yaml) the component's records carry:
+     * the component supports every control a signal maps to, for the signal's reason,
+     * besides the controls listed in `mappings`.
+     */
+    signals: z.array(z.enum(SIGNALS)).min(1).max(SIGNALS.length).optional(),
     mappings: z.record(z.string().regex(FRAMEWORK_ID), z.array(requirementSchema).min(1).max(500)).optional(),
   })
   .strict();
@@ -60,6 +68,7 @@ export function parseComponentIndex(input: string | Uint8Array, source: string):
     if (ids.has(c.id)) throw new AirlockError('BAD_INPUT', `${source}: component ${c.id} is listed twice`);
     ids.add(c.id);
     if (c.fromPolicies && c.mappings) throw new AirlockError('BAD_INPUT', `${source}: component ${c.id} has both fromPolicies and mappings`);
+    if (c.signals && new Set(c.signals).size !== c.signals.length) throw new AirlockError('BAD_INPUT', `${source}: component ${c.id}: a signal is listed twice`);
     for (const [fw, reqs] of Object.entries(c.mappings ?? {})) {
       const seen = new Set<string>();
       for (const q of reqs) {

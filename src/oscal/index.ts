@@ -11,7 +11,20 @@ export { importCatalog, LIST_CAP, type ImportCatalogOptions, type ImportCatalogR
 export { loadComponentIndex, parseComponentIndex, checkComponentIndex, COMPONENTS_FILE, type ComponentIndex, type PlatformComponent } from './components.ts';
 export { uuidV5, stableUuid, AIRLOCK_OSCAL_NAMESPACE } from './uuid.ts';
 export { controlToken, familyToken, OSCAL_TOKEN } from './ids.ts';
-export { EXPORTERS, exporterByName, exportHrefs } from './export/registry.ts';
-export { exportFramework, buildDocuments, inputTimestamp, checkTimestamp, type ExportOptions, type ExportResult, type ExportedFile } from './export/export.ts';
+export { EXPORTERS, CONTENT_EXPORTERS, exporterByName, exportHrefs } from './export/registry.ts';
+export {
+  exportFramework,
+  buildDocuments,
+  inputTimestamp,
+  checkTimestamp,
+  periodBound,
+  loadEvidence,
+  type ExportOptions,
+  type ExportResult,
+  type ExportedFile,
+  type EvidenceSource,
+} from './export/export.ts';
 export { AIRLOCK_NS } from './export/common.ts';
-export type { ExportContext, OscalExporter } from './export/types.ts';
+export type { ExportContext, EvidenceExport, OscalExporter } from './export/types.ts';
+export { parseSystemDescription, loadSystemDescription, systemDescriptionSchema, highWaterMark, SYSTEM_EXAMPLE_FILE, IMPACT_LEVELS, type SystemDescription, type ImpactLevel } from './system.ts';
+export { parseDeadlines, loadDeadlines, deadlineDays, deadlineFrom, DEADLINES_FILE, type RemediationDeadlines } from './deadlines.ts';

@@ -21,8 +21,11 @@ function uuidBytes(uuid: string): Buffer {
   return Buffer.from(hex, 'hex');
 }
 
+const AIRLOCK_NS_BYTES = uuidBytes(AIRLOCK_OSCAL_NAMESPACE);
+
 export function uuidV5(namespace: string, name: string): string {
-  const hash = createHash('sha1').update(uuidBytes(namespace)).update(name, 'utf8').digest();
+  const ns = namespace === AIRLOCK_OSCAL_NAMESPACE ? AIRLOCK_NS_BYTES : uuidBytes(namespace);
+  const hash = createHash('sha1').update(ns).update(name, 'utf8').digest();
   const b = hash.subarray(0, 16);
   b[6] = ((b[6] as number) & 0x0f) | 0x50;
   b[8] = ((b[8] as number) & 0x3f) | 0x80;

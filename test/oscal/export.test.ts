@@ -12,7 +12,8 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFi
 import { join } from 'node:path';
 import { AirlockError } from '../../src/common/errors.ts';
 import { loadContent, type Content } from '../../src/frameworks/index.ts';
-import { EXPORTERS, exportFramework, importCatalog, OSCAL_VERSIONS, parseOscalDocument, validateOscal, type ExportOptions, type JsonObject } from '../../src/oscal/index.ts';
+import { CONTENT_EXPORTERS as EXPORTERS, exportFramework, importCatalog, OSCAL_VERSIONS, parseOscalDocument, validateOscal, type ExportOptions, type JsonObject } from '../../src/oscal/index.ts';
+import { loadEvidenceSignals } from '../../src/evidence/signals.ts';
 import { runCli } from '../helpers/cli.ts';
 import { PROJECT_ROOT, SHARED_DATA, sharedData, tempDir } from '../helpers/env.ts';
 
@@ -84,7 +85,7 @@ test('every framework exports valid OSCAL 1.1.3 and 1.2.1 catalog, profile and c
   }
 });
 
-test('Kyverno implements one requirement per covered control, naming every mapped policy', async (t) => {
+test('Kyverno implements one requirement per covered control, naming every mapped policy; evidence signals add theirs', async (t) => {
   const c = await content();
   const dir = tempDir(t);
   await exportTo(dir, 'nist-800-53-r5');
@@ -93,9 +94,18 @@ test('Kyverno implements one requirement per covered control, naming every mappe
   const reqs = ((kyverno['control-implementations'] as JsonObject[])[0] as JsonObject)['implemented-requirements'] as JsonObject[];
   const expected = new Map<string, string[]>();
   for (const p of c.policies) for (const m of p.mappings.get('nist-800-53-r5') ?? []) expected.set(m.control, [...(expected.get(m.control) ?? []), p.name]);
-  assert.equal(reqs.length, expected.size);
+  // Kyverno's records carry the configuration-policy signal: its controls that no policy maps come from the signal.
+  const signals = await loadEvidenceSignals(c.root, c.frameworks);
+  const bySignal = new Set((signals.signals.get('configuration-policy')?.mappings['nist-800-53-r5'] ?? []).map((m) => m.control).filter((id) => !expected.has(id)));
+  assert.equal(reqs.length, expected.size + bySignal.size);
   for (const r of reqs) {
-    const policies = ((r.props as JsonObject[]) ?? []).filter((p) => p.name === 'policy').map((p) => p.value);
+    const props = (r.props as JsonObject[]) ?? [];
+    const policies = props.filter((p) => p.name === 'policy').map((p) => p.value);
+    if (bySignal.has(r['control-id'] as string)) {
+      assert.deepEqual(policies, []);
+      assert.deepEqual(props.filter((p) => p.name === 'evidence-signal').map((p) => p.value), ['configuration-policy']);
+      continue;
+    }
     assert.deepEqual(policies, expected.get(r['control-id'] as string));
     for (const p of policies) assert.ok((r.description as string).includes(`\`${String(p)}\``));
   }
@@ -184,7 +194,9 @@ test('documents are validated before anything is written; bad options are usage 
 
   await assert.rejects(exportTo(tempDir(t), 'soc2', { lastModified: 'yesterday' }), (e: unknown) => e instanceof AirlockError && e.code === 'USAGE' && /--last-modified: "yesterday" is not a date-time with a time zone/.test(e.message));
   await assert.rejects(exportTo(tempDir(t), 'no-such'), (e: unknown) => e instanceof AirlockError && e.code === 'NOT_FOUND' && /unknown framework "no-such"/.test(e.message));
-  await assert.rejects(exportTo(tempDir(t), 'soc2', { documents: ['ssp'] }), /unknown OSCAL document "ssp"; known: catalog, profile, component-definition/);
+  await assert.rejects(exportTo(tempDir(t), 'soc2', { documents: ['sap'] }), /unknown OSCAL document "sap"; known: catalog, profile, component-definition, ssp, assessment-results, poam/);
+  await assert.rejects(exportTo(tempDir(t), 'soc2', { documents: ['ssp'] }), (e: unknown) => e instanceof AirlockError && e.code === 'USAGE' && /ssp\.json: built from evidence; give the evidence store/.test(e.message));
+  await assert.rejects(exportTo(tempDir(t), 'soc2', { from: '2026-01-01' }), (e: unknown) => e instanceof AirlockError && e.code === 'USAGE' && /--from, --to and --system/.test(e.message));
 });
 
 test('round trip through the CLI: export, then validate each file', async (t) => {

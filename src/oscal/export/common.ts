@@ -48,11 +48,30 @@ export function metadata(ctx: ExportContext, title: string): JsonObject {
   };
 }
 
+const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+/** The text of each document withDocumentUuid made, so that it is serialised once. */
+const texts = new WeakMap<object, string>();
+
 /**
- * Sets the document's UUID to one derived from its name and its content: the same
- * content gives the same UUID, any change gives a new one (see uuid.ts).
+ * Sets the document's UUID to one derived from its name and its content: the SHA-256 of
+ * the document as written (two-space JSON, a final newline) with the nil UUID in place
+ * of its own. The same content gives the same UUID, any change gives a new one (see
+ * uuid.ts). The text is kept for documentText, which saves serialising a large document
+ * twice; the document must not be changed afterwards.
  */
 export function withDocumentUuid(model: string, ctx: ExportContext, name: string, body: JsonObject): JsonObject {
-  const digest = createHash('sha256').update(JSON.stringify({ [model]: body })).digest('hex');
-  return { [model]: { uuid: stableUuid(ctx.framework.id, name, `sha256:${digest}`), ...body } };
+  const inner: JsonObject = { uuid: NIL_UUID, ...body };
+  const doc: JsonObject = { [model]: inner };
+  const text = JSON.stringify(doc, null, 2) + '\n';
+  const uuid = stableUuid(ctx.framework.id, name, `sha256:${createHash('sha256').update(text).digest('hex')}`);
+  inner.uuid = uuid;
+  // The root's uuid is the first value written, so the first nil UUID in the text is it.
+  const at = text.indexOf(NIL_UUID);
+  texts.set(doc, text.slice(0, at) + uuid + text.slice(at + NIL_UUID.length));
+  return doc;
+}
+
+/** The document as written: two-space JSON with a final newline. */
+export function documentText(doc: JsonObject): string {
+  return texts.get(doc) ?? JSON.stringify(doc, null, 2) + '\n';
 }

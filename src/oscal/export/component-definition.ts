@@ -3,8 +3,10 @@
  * components.yaml), each with one control implementation for the framework whose
  * implemented requirements say how the component supports each control. Kyverno's come
  * from the policy mappings: one requirement per control, naming every policy with its
- * rationale (and a `policy` prop per policy for tools). A component with nothing for the
- * framework is listed without control implementations.
+ * rationale (and a `policy` prop per policy for tools). A component's evidence signals
+ * add the controls each signal supports, with the signal's rationale (and an
+ * `evidence-signal` prop). A component with nothing for the framework is listed without
+ * control implementations.
  */
 import type { JsonObject } from '../document.ts';
 import type { PlatformComponent } from '../components.ts';
@@ -12,10 +14,12 @@ import { stableUuid } from '../uuid.ts';
 import { airlockProp, controlIds, metadata, withDocumentUuid } from './common.ts';
 import type { ExportContext, OscalExporter } from './types.ts';
 
-interface Requirement {
+export interface Requirement {
   control: string;
   description: string;
   policies?: string[];
+  /** The evidence signals this requirement comes from. */
+  signals?: string[];
 }
 
 function policyRequirements(ctx: ExportContext): Requirement[] {
@@ -42,12 +46,28 @@ function policyRequirements(ctx: ExportContext): Requirement[] {
   return out;
 }
 
-function requirementsOf(ctx: ExportContext, comp: PlatformComponent): Requirement[] {
-  if (comp.fromPolicies) return policyRequirements(ctx);
-  const reqs = comp.mappings?.[ctx.framework.id] ?? [];
+/** The controls the component's evidence signals support that it does not list itself. */
+function signalRequirements(ctx: ExportContext, comp: PlatformComponent, listed: ReadonlySet<string>): Requirement[] {
+  const byControl = new Map<string, { lines: string[]; signals: string[] }>();
+  for (const id of comp.signals ?? []) {
+    const def = ctx.signals?.signals.get(id);
+    for (const m of def?.mappings[ctx.framework.id] ?? []) {
+      if (listed.has(m.control)) continue;
+      const e = byControl.get(m.control) ?? { lines: [], signals: [] };
+      e.lines.push(`${def!.title} (${comp.title} records it as evidence): ${m.rationale}`);
+      e.signals.push(id);
+      byControl.set(m.control, e);
+    }
+  }
+  return [...byControl].map(([control, e]) => ({ control, description: e.lines.join('\n\n'), signals: e.signals }));
+}
+
+export function requirementsOf(ctx: ExportContext, comp: PlatformComponent): Requirement[] {
+  const own: Requirement[] = comp.fromPolicies ? policyRequirements(ctx) : [...(comp.mappings?.[ctx.framework.id] ?? [])];
+  const reqs = [...own, ...signalRequirements(ctx, comp, new Set(own.map((r) => r.control)))];
   // Index order, so that the document reads like the framework.
   const order = new Map(ctx.framework.controls.map((c, i) => [c.id, i]));
-  return [...reqs].sort((a, b) => (order.get(a.control) ?? 0) - (order.get(b.control) ?? 0));
+  return reqs.sort((a, b) => (order.get(a.control) ?? 0) - (order.get(b.control) ?? 0));
 }
 
 function buildComponentDefinition(ctx: ExportContext): JsonObject {
@@ -74,7 +94,7 @@ function buildComponentDefinition(ctx: ExportContext): JsonObject {
             uuid: stableUuid(...base, 'component', comp.id, 'requirement', r.control),
             'control-id': ids.get(r.control) as string,
             description: r.description,
-            ...(r.policies ? { props: r.policies.map((p) => airlockProp('policy', p)) } : {}),
+            ...(r.policies || r.signals ? { props: [...(r.policies ?? []).map((p) => airlockProp('policy', p)), ...(r.signals ?? []).map((x) => airlockProp('evidence-signal', x))] } : {}),
           })),
         },
       ];

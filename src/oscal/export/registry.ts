@@ -1,11 +1,17 @@
 /** Every OSCAL document `airlock oscal export` can write, in the order it writes them. */
 import { AirlockError } from '../../common/errors.ts';
+import { assessmentResultsExporter } from './assessment-results.ts';
 import { catalogExporter } from './catalog.ts';
 import { componentDefinitionExporter } from './component-definition.ts';
+import { poamExporter } from './poam.ts';
 import { profileExporter } from './profile.ts';
+import { sspExporter } from './ssp.ts';
 import type { OscalExporter } from './types.ts';
 
-export const EXPORTERS: readonly OscalExporter[] = [catalogExporter, profileExporter, componentDefinitionExporter];
+export const EXPORTERS: readonly OscalExporter[] = [catalogExporter, profileExporter, componentDefinitionExporter, sspExporter, assessmentResultsExporter, poamExporter];
+
+/** The documents built from content alone (what export writes without an evidence store). */
+export const CONTENT_EXPORTERS: readonly OscalExporter[] = EXPORTERS.filter((e) => !e.fromEvidence);
 
 export function exporterByName(name: string): OscalExporter {
   const e = EXPORTERS.find((x) => x.name === name);

@@ -119,7 +119,10 @@ try {
   await airlock('evidence', 'list', '--store', evidence, '--control', 'pci-dss-4.0', '--limit', '8');
   await airlock('evidence', 'verify', '--store', evidence, '--payloads');
 
-  say('compliance: a signed audit archive for the auditor, verified offline');
+  say('compliance: the PCI DSS summary report, from the evidence');
+  await airlock('report', 'summary', '--store', evidence, '--framework', 'pci-dss-4.0', '--out', join(work, 'pci-summary.pdf'));
+
+  say('compliance: a signed audit archive for the auditor (evidence, chain proof, OSCAL, reports), verified offline');
   const from = new Date(Date.now() - 366 * 86_400_000).toISOString();
   const to = new Date(Date.now() + 60_000).toISOString();
   await airlock('audit', 'export', '--store', evidence, '--framework', 'pci-dss-4.0', '--from', from, '--to', to, '--out', join(work, 'audit.tar.gz'), '--key', join(work, 'keys', 'airlock.key'));

@@ -24,13 +24,24 @@ import { color, printJson, printLines } from './output.ts';
 
 const generator = () => ({ name: 'airlock', version: VERSION });
 
-/** The OSCAL documents of the framework, as `airlock oscal export` writes them. */
+/** The OSCAL documents of the framework with the period's evidence (SSP, assessment results, POA&M), as `airlock oscal export --evidence` writes them. */
 function oscalPart(contentDir: string): AuditPart {
   return {
     folder: 'oscal',
     async produce(ctx, dir) {
       const content = await loadContent(contentDir);
-      await exportFramework({ content, framework: ctx.framework, out: dir, oscalVersion: DEFAULT_OSCAL_VERSION, producer: generator(), lastModified: ctx.to.replace(/\.\d{3}Z$/, 'Z') });
+      await exportFramework({
+        content,
+        framework: ctx.framework,
+        out: dir,
+        oscalVersion: DEFAULT_OSCAL_VERSION,
+        producer: generator(),
+        from: ctx.from,
+        to: ctx.to,
+        // The store stays open: the reports read it next.
+        evidence: { storeId: ctx.store.storeId, records: (q) => ctx.store.records(q) },
+        warn: () => undefined,
+      });
     },
   };
 }

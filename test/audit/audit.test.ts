@@ -76,7 +76,7 @@ test('export, then verify with airlock and by hand with openssl, sha256sum, jq a
   assert.equal(r.code, 0, r.stderr);
   const report = JSON.parse(r.stdout) as { ok: boolean; checked: { evidenceRecords: number; chainRecords: number; oscalDocuments: number } };
   assert.ok(report.checked.evidenceRecords > 10);
-  assert.equal(report.checked.oscalDocuments, 3);
+  assert.ok(report.checked.oscalDocuments >= 5, 'catalog, profile, component definition, SSP, assessment results (and a POA&M when findings are open)');
 
   // The commands of docs/audit.md, verbatim.
   const work = tempDir(t);

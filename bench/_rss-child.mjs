@@ -1,7 +1,7 @@
-// Runs the built CLI (dist/airlock.mjs) in this process, then reports the process's peak
-// RSS (worker threads included) on stderr for the benchmark to read. On Linux that is
-// VmHWM, the peak of this process's own memory: getrusage's maxRSS would also count the
-// parent's memory at the time of the fork (Linux carries it across exec).
+// Runs the built CLI (dist/airlock.mjs) in this process, then reports on stderr its peak
+// RSS and its CPU time (user + system), for benchmarks that report both. Peak RSS is
+// VmHWM on Linux, the peak of this process's own memory (getrusage's maxRSS would also
+// count the parent's memory at the time of the fork, which Linux carries across exec).
 import { readFileSync } from 'node:fs';
 
 function peakRssKb() {
@@ -15,4 +15,5 @@ function peakRssKb() {
 }
 
 await import(new URL('../dist/airlock.mjs', import.meta.url).href);
-process.stderr.write(`AIRLOCK_BENCH_MAXRSS_KB=${peakRssKb()}\n`);
+const usage = process.resourceUsage();
+process.stderr.write(`AIRLOCK_BENCH_MAXRSS_KB=${peakRssKb()}\nAIRLOCK_BENCH_CPU_US=${usage.userCPUTime + usage.systemCPUTime}\n`);

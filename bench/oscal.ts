@@ -110,10 +110,10 @@ try {
   rmSync(out, { recursive: true, force: true });
 }
 
-/** Runs the built CLI in a child process: wall time, CPU time and peak RSS (bench/_usage-child.mjs). */
+/** Runs the built CLI in a child process: wall time, CPU time and peak RSS (bench/_rss-child.mjs). */
 function airlock(args: string[], env: Record<string, string> = {}): { seconds: number; cpuSeconds: number; peakRssMiB: number; stdout: string } {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, [join(ROOT, 'bench', '_usage-child.mjs'), ...args], { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 64 << 20 });
+  const r = spawnSync(process.execPath, [join(ROOT, 'bench', '_rss-child.mjs'), ...args], { encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 64 << 20 });
   const seconds = ms(t0) / 1000;
   if (r.status !== 0) throw new Error(`airlock ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
   const rss = /AIRLOCK_BENCH_MAXRSS_KB=(\d+)/.exec(r.stderr);

@@ -15,6 +15,8 @@ if (!existsSync(join(ROOT, 'dist', 'airlock.mjs'))) {
 export interface Timed {
   seconds: number;
   peakRssMiB: number;
+  /** User + system CPU time of the process, all threads (a figure less sensitive to other load than wall time). */
+  cpuSeconds: number;
   stdout: string;
 }
 
@@ -26,7 +28,8 @@ export function airlock(args: string[], env: Record<string, string> = {}): Timed
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0) throw new Error(`airlock ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
   const m = /AIRLOCK_BENCH_MAXRSS_KB=(\d+)/.exec(r.stderr);
-  return { seconds, peakRssMiB: m ? Number(m[1]) / 1024 : NaN, stdout: r.stdout };
+  const cpu = /AIRLOCK_BENCH_CPU_US=(\d+)/.exec(r.stderr);
+  return { seconds, peakRssMiB: m ? Number(m[1]) / 1024 : NaN, cpuSeconds: cpu ? Number(cpu[1]) / 1e6 : NaN, stdout: r.stdout };
 }
 
 /** Runs a shell command and reports its wall time. */

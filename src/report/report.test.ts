@@ -8,10 +8,13 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { PROJECT_ROOT } from '../../test/helpers/env.ts';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { PROJECT_ROOT, requireTool, tempDir } from '../../test/helpers/env.ts';
 import { assess } from '../evidence/assessment/index.ts';
 import type { EvidenceRecord } from '../evidence/types.ts';
 import { buildReport } from './build.ts';
+import type { ReportDocument } from './document.ts';
 import { layoutChart, niceScale, type ChartBlock } from './charts.ts';
 import { escapeHtml, renderHtml } from './html.ts';
 import { fontsIn, renderPdf } from './pdf.ts';
@@ -165,4 +168,29 @@ test('renderPdf: the same document gives the same bytes; the creation date is th
   assert.ok(one.bytes.includes(Buffer.from('/CreationDate')) && one.bytes.includes(Buffer.from('(D:20261123120000Z)')), 'the creation date');
   const later = await renderPdf({ ...doc, info: { ...doc.info, creationDate: '2026-11-24T00:00:00Z' } }, fonts);
   assert.ok(!later.bytes.equals(one.bytes));
+});
+
+test('a table over several pages repeats its header at the top of each and loses no row', async (t) => {
+  if (!requireTool(t, 'pdftotext')) return;
+  const rows = Array.from({ length: 150 }, (_, i) => [`row-${i}`, `sha256:${i.toString(16).padStart(64, '0')}${'f'.repeat(40)}`, { text: String(i * 7), mono: true }]);
+  const doc: ReportDocument = {
+    info: { title: 't', author: 'a', subject: 's', keywords: 'k', creationDate: '2026-11-23T12:00:00Z' },
+    cover: { title: 'Cover', subtitle: 'sub', organization: '', fields: [], blocks: [] },
+    sections: [{ title: 'Long table', blocks: [{ type: 'table', columns: [{ header: 'Name', width: 1 }, { header: 'Digest column', width: 4, mono: true }, { header: 'Number', width: 1, align: 'right' }], rows, empty: '' }] }],
+    footer: 'footer text',
+  };
+  const { bytes, pages } = await renderPdf(doc, fontsIn(join(PROJECT_ROOT, 'content')));
+  assert.ok(pages >= 4, `${pages} pages`);
+  const file = join(tempDir(t), 'table.pdf');
+  writeFileSync(file, bytes);
+  const seen = new Set<string>();
+  for (let p = 2; p <= pages; p++) {
+    const r = spawnSync('pdftotext', ['-layout', '-f', String(p), '-l', String(p), file, '-'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const body = r.stdout.replace(/^\s*Long table\s*/, '');
+    assert.match(body, /^\s*Name\s+Digest column\s+Number/, `page ${p} starts with the header`);
+    assert.match(r.stdout, new RegExp(`page ${p} of ${pages}`));
+    for (const m of r.stdout.matchAll(/row-(\d+)/g)) seen.add(m[1]!);
+  }
+  assert.equal(seen.size, 150, 'every row is on some page');
 });

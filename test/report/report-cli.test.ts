@@ -200,8 +200,8 @@ test('HTML: self-contained, well formed, no script, hostile strings escaped', ()
   }
 });
 
-test('vulnerabilities, policy and runtime PDFs; long tables repeat their header on every page', (t) => {
-  if (!requireTool(t, 'pdftotext') || !requireTool(t, 'pdfinfo')) return;
+test('vulnerabilities, policy and runtime PDFs hold their findings, checks and rules', (t) => {
+  if (!requireTool(t, 'pdftotext')) return;
   const expect: Record<string, string[]> = {
     vulnerabilities: ['Open findings', 'CVE-2021-23337', 'CVE-2023-5678', 'Subjects and their latest scans'],
     policy: ['disallow-privileged-containers', 'Failing checks', 'УПД.5'],
@@ -212,19 +212,6 @@ test('vulnerabilities, policy and runtime PDFs; long tables repeat their header 
     const text = pdfText(file(`${kind}.pdf`));
     for (const w of words) assert.ok(text.includes(w), `${kind}: ${w}`);
   }
-  if (!withShared) return;
-  // The findings table of the vulnerabilities report spans pages: each continuation page starts with the header.
-  const out = file('vulnerabilities.pdf');
-  let continued = 0;
-  for (let p = 3; p <= pages(out); p++) {
-    const text = pdfText(out, p);
-    if (/^\s*Open findings/m.test(text) || /Subjects and their latest scans|Controls supported|Appendix/.test(text)) continue;
-    if (/CVE-|GHSA-/.test(text)) {
-      assert.match(text, /Vulnerability\s+Severity\s+CVSS\s+Package/, `page ${p} repeats the header`);
-      continued++;
-    }
-  }
-  assert.ok(continued > 0, 'the findings table continues on at least one page');
 });
 
 test('bad options: one line, exit 2, nothing written; a failure leaves an existing file as it was', async () => {

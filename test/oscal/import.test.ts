@@ -147,7 +147,7 @@ test('hostile input: wrong model, invalid OSCAL, oversized, duplicate keys, unre
   const other = join(tmp, 'other.json');
   writeFileSync(other, JSON.stringify({ catalog: { uuid: '11111111-1111-4111-8111-111111111111', metadata: { title: 'Other', 'last-modified': '2024-01-01T00:00:00Z', version: '1', 'oscal-version': '1.1.2' }, controls: [{ id: 'zz-1', title: 'Z' }] } }));
   await assert.rejects(importCatalog({ file: other, store, content: c }), bad('BAD_INPUT', /cannot tell which framework "Other" is; give --framework ID/));
-  await assert.rejects(importCatalog({ file: other, store, content: c, framework: 'soc2' }), bad('BAD_INPUT', /none of the 11 controls of soc2 is in this catalog/));
+  await assert.rejects(importCatalog({ file: other, store, content: c, framework: 'soc2' }), bad('BAD_INPUT', /none of the \d+ controls of soc2 is in this catalog/));
   await assert.rejects(importCatalog({ file: other, store, content: c, framework: 'nope' }), bad('NOT_FOUND', /unknown framework "nope"/));
   assert.equal(existsSync(join(store, 'oscal', 'catalogs')), false, 'nothing recorded by failed imports');
 });
@@ -179,7 +179,7 @@ test('airlock oscal import-catalog through the CLI: text and --json, --store req
   assert.match(none.stderr, /give --store DIR \(or set AIRLOCK_STORE\)/);
   const r = await runCli(['oscal', 'import-catalog', csf, '--store', store]);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^imported NIST Cybersecurity Framework 2\.0 \(catalog, OSCAL v1\.1\.3, valid against 1\.1\.3\) for nist-csf-2\.0\n {2}controls of nist-csf-2\.0 found: 16 of 16\n/);
+  assert.match(r.stdout, /^imported NIST Cybersecurity Framework 2\.0 \(catalog, OSCAL v1\.1\.3, valid against 1\.1\.3\) for nist-csf-2\.0\n {2}controls of nist-csf-2\.0 found: (\d+) of \1\n/);
   const j = await runCli(['oscal', 'import-catalog', csf, '--framework', 'nist-csf-2.0', '--json'], { env: { AIRLOCK_STORE: store } });
   assert.equal(j.code, 0, j.stderr);
   const out = JSON.parse(j.stdout) as { framework: string; found: number; total: number; stored: string };

@@ -180,6 +180,10 @@ test('traceability: a Falco alert is an observation with its record UUID and has
   const ssp = read(dir, 'ssp.json');
   const item = arr((ssp['system-implementation'] as JsonObject)['inventory-items']).find((i) => prop(i, 'asset-id')[0] === scans[1]!.subject) as JsonObject;
   assert.deepEqual([prop(item, 'digest'), prop(item, 'package-count')], [['sha256:2222222222222222222222222222222222222222222222222222222222222222'], ['4']]);
+  const wazuhHost = records.find((x) => x.source === 'wazuh')?.subject as string;
+  const host = arr((ssp['system-implementation'] as JsonObject)['inventory-items']).find((i) => prop(i, 'asset-id')[0] === wazuhHost) as JsonObject;
+  assert.ok(host, 'hosts that Wazuh monitors are inventory items');
+  assert.deepEqual([prop(host, 'target-kind'), prop(host, 'monitored-by')], [['host'], ['wazuh']]);
   const req = arr((ssp['control-implementation'] as JsonObject)['implemented-requirements']).find((r) => r['control-id'] === 'ra-5') as JsonObject;
   assert.deepEqual(prop(req, 'assessment-status'), ['not-satisfied']);
   assert.ok(prop(req, 'evidence-record').includes(scans[1]!.id));

@@ -34,7 +34,7 @@ import {
   requirementUuid,
   riskOf,
   riskUuid,
-  scannedSubjects,
+  sspSubjects,
   thisSystemUuid,
 } from './evidence-common.ts';
 import type { EvidenceExport, ExportContext, OscalExporter } from './types.ts';
@@ -113,7 +113,7 @@ function buildAssessmentResults(base: ExportContext): JsonObject {
   const observations = ev.records.map((r) => observationOf(r, ev));
   const risks = a.vulnerabilities.findings.filter((f) => RISK_SEVERITIES.has(f.severity)).map((f) => riskOf(f, ev));
   const findings = a.controls.filter((c) => c.status !== 'not-assessed').map((c) => findingOf(c, ctx, ev));
-  const local = localInventory(ev.records, scannedSubjects(a), thisSystemUuid(ev.system.systemId));
+  const local = localInventory(ev.records, sspSubjects(ev), thisSystemUuid(ev.system.systemId));
 
   const result: JsonObject = {
     uuid: stableUuid(fw.id, 'assessment-results', 'result', ev.period.from ?? '', ev.period.to ?? ''),

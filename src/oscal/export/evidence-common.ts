@@ -11,7 +11,7 @@
  * `<fw>/assessment-results/finding/<control>`, `<fw>/poam/...`.
  */
 import type { EvidenceRecord } from '../../evidence/types.ts';
-import type { Assessment, EvidenceRef, OpenFinding } from '../../evidence/assessment/types.ts';
+import type { EvidenceRef, OpenFinding } from '../../evidence/assessment/types.ts';
 import { AirlockError } from '../../common/errors.ts';
 import type { JsonObject } from '../document.ts';
 import { stableUuid } from '../uuid.ts';
@@ -185,8 +185,9 @@ export function observationOf(r: ObservedRecord, ev: EvidenceExport): JsonObject
 }
 
 /**
- * Inventory items for the subjects that are not scanned images or paths (the SSP lists
- * those): Kubernetes resources, hosts and containers named by policy results and alerts.
+ * Inventory items for the subjects the SSP does not list (it lists scanned images and
+ * paths, and monitored hosts): Kubernetes resources, containers and the hosts of runtime
+ * alerts, named by policy results and alerts.
  */
 export function localInventory(records: readonly ObservedRecord[], scanned: ReadonlySet<string>, thisSystem: string): JsonObject[] {
   const seen = new Set<string>();
@@ -205,9 +206,25 @@ export function localInventory(records: readonly ObservedRecord[], scanned: Read
   return out;
 }
 
-/** Subjects whose latest scan is in the assessment (they are the SSP's inventory items). */
-export function scannedSubjects(a: Assessment): Set<string> {
-  return new Set(a.vulnerabilities.subjects.map((s) => s.subject));
+/** Hosts that host alerts name (Wazuh agents): the SSP lists them, with when they were last seen and by which tools. */
+export function monitoredHosts(ev: EvidenceExport): Map<string, { lastSeen: string; sources: Set<string> }> {
+  const scanned = new Set(ev.assessment.vulnerabilities.subjects.map((s) => s.subject));
+  const out = new Map<string, { lastSeen: string; sources: Set<string> }>();
+  for (const r of ev.records) {
+    if (r.kind !== 'host-alert' || !r.subject.startsWith('host:') || scanned.has(r.subject)) continue;
+    const h = out.get(r.subject);
+    if (!h) out.set(r.subject, { lastSeen: r.observedAt, sources: new Set([r.source]) });
+    else {
+      if (Date.parse(r.observedAt) > Date.parse(h.lastSeen)) h.lastSeen = r.observedAt;
+      h.sources.add(r.source);
+    }
+  }
+  return out;
+}
+
+/** Subjects that are inventory items of the SSP: scanned images and paths, monitored hosts. */
+export function sspSubjects(ev: EvidenceExport): Set<string> {
+  return new Set([...ev.assessment.vulnerabilities.subjects.map((s) => s.subject), ...monitoredHosts(ev).keys()]);
 }
 
 export const refIds = (refs: readonly EvidenceRef[]): string[] => refs.map((e) => e.id);

@@ -266,7 +266,8 @@ export async function exportFramework(options: ExportOptions): Promise<ExportRes
     if (needs.length > 0) throw new AirlockError('USAGE', `${needs.map((e) => e.fileName).join(', ')}: built from evidence; give the evidence store (--evidence DIR)`);
     if (options.from !== undefined || options.to !== undefined || options.system !== undefined) throw new AirlockError('USAGE', '--from, --to and --system select and describe evidence; give the evidence store (--evidence DIR)');
   }
-  const loaded = options.evidence
+  // Evidence is read only for the documents built from it.
+  const loaded = options.evidence && exporters.some((e) => e.fromEvidence)
     ? await loadEvidence({
         content: options.content,
         framework: fw,

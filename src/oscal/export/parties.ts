@@ -32,7 +32,7 @@ function title(role: string, given?: string): string {
   return ROLE_TITLES[role] ?? role.replace(/[-_.]+/g, ' ').replace(/^./, (c) => c.toUpperCase());
 }
 
-export function partiesOf(s: SystemDescription, _fw: string): { roles: JsonObject[]; parties: JsonObject[]; responsible: JsonObject[] } {
+export function partiesOf(s: SystemDescription): { roles: JsonObject[]; parties: JsonObject[]; responsible: JsonObject[] } {
   const roleIds = new Map<string, string | undefined>();
   for (const rp of s.responsibleParties) roleIds.set(rp.role, rp.title);
   for (const u of s.users ?? []) for (const r of u.roles) if (!roleIds.has(r)) roleIds.set(r, undefined);

@@ -30,7 +30,7 @@ import {
   prose,
   requireEvidence,
   riskOf,
-  scannedSubjects,
+  sspSubjects,
   thisSystemUuid,
 } from './evidence-common.ts';
 import type { EvidenceExport, ExportContext, ObservedRecord, OscalExporter } from './types.ts';
@@ -158,7 +158,7 @@ function buildPoam(base: ExportContext): JsonObject | undefined {
   const risks = new Map<string, JsonObject>();
   for (const it of items) risks.set(it.risk.uuid as string, it.risk);
   // A control's item also relates the vulnerability risks behind it; those are listed once.
-  const local = localInventory(records, scannedSubjects(ev.assessment), thisSystemUuid(ev.system.systemId));
+  const local = localInventory(records, sspSubjects(ev), thisSystemUuid(ev.system.systemId));
   const findings = items.flatMap((it) => (it.finding ? [it.finding] : []));
   const s = ev.system;
   const body: JsonObject = {

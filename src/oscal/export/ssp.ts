@@ -18,6 +18,7 @@ import {
   documentMetadata,
   evidenceContext,
   findingUuid,
+  monitoredHosts,
   observationUuid,
   oneLine,
   prose,
@@ -78,8 +79,26 @@ function users(s: SystemDescription, fw: string): JsonObject[] {
   }));
 }
 
-/** One inventory item per subject whose latest scan is in the period: what was scanned, its digest, its package count. */
+/**
+ * One inventory item per subject whose latest scan is in the period (what was scanned,
+ * its digest, its package count), and one per host that host alerts name.
+ */
 function inventory(ev: EvidenceExport, thisSystem: string): JsonObject[] {
+  const hosts = [...monitoredHosts(ev)].map(([subject, h]) => ({
+    uuid: subjectUuid(subject),
+    description: prose(`Host ${subject.slice('host:'.length)}, monitored by ${[...h.sources].sort().join(', ')}; last seen in the evidence ${h.lastSeen}.`),
+    props: [
+      { name: 'asset-id', value: oneLine(subject, 1024) },
+      airlockProp('target-kind', 'host'),
+      airlockProp('last-seen', h.lastSeen),
+      ...[...h.sources].sort().map((x) => airlockProp('monitored-by', oneLine(x, 64))),
+    ],
+    'implemented-components': [{ 'component-uuid': thisSystem }],
+  }));
+  return [...scanned(ev, thisSystem), ...hosts];
+}
+
+function scanned(ev: EvidenceExport, thisSystem: string): JsonObject[] {
   return ev.assessment.vulnerabilities.subjects.map((s) => {
     const t = ev.byId.get(s.evidence.id)?.target;
     const kind = t?.kind ?? (s.subject.slice(0, Math.max(0, s.subject.indexOf(':'))) || 'unknown');
@@ -179,7 +198,7 @@ function buildSsp(base: ExportContext): JsonObject {
   });
 
   const inv = inventory(ev, thisSystem);
-  const { roles, parties, responsible } = partiesOf(s, fw.id);
+  const { roles, parties, responsible } = partiesOf(s);
   const body: JsonObject = {
     metadata: {
       ...documentMetadata(ctx, `${s.name}: system security plan, ${fw.name} ${fw.version}`),

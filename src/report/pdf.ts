@@ -339,6 +339,15 @@ export async function renderPdf(doc: ReportDocument, fonts: PdfFonts): Promise<{
     pdf.on('end', () => resolve(Buffer.concat(chunks)));
     pdf.on('error', reject);
   });
+  // pdfkit keeps the glyph layout of every distinct word for the document's life; in a
+  // long report of ids and hashes that is most of its memory (about 70 MiB for 220
+  // pages). Keep it for one page: a word is measured and drawn on the same page.
+  // (_fontFamilies is pdfkit's own table of loaded fonts; without it nothing is reset.)
+  pdf.on('pageAdded', () => {
+    for (const f of Object.values((pdf as unknown as { _fontFamilies?: Record<string, { layoutCache?: object }> })._fontFamilies ?? {})) {
+      if (f.layoutCache) f.layoutCache = Object.create(null) as object;
+    }
+  });
   const w = new Writer(pdf, fonts);
   coverPage(w, doc);
   for (const s of doc.sections) {

@@ -7,8 +7,9 @@
  *
  * Back-pressure: a request that would take the queue above `maxQueued` drafts is refused
  * at once with 429 and Retry-After; nothing of it is queued. After a commit fails for a
- * reason other than a bad draft, new requests are refused with 503 for a back-off
- * period (doubling up to 30 s), after which the next commit probes the store again.
+ * reason other than a bad draft, new requests and those still queued are refused with
+ * 503 for a back-off period (doubling up to 30 s), after which the next commit probes the
+ * store again.
  * When closing, new requests get 503 and the queue is drained.
  *
  * A batch the store refuses because one draft is invalid is retried request by request,
@@ -167,6 +168,13 @@ export class CommitQueue {
   }
 
   async #commit(batch: Pending[]): Promise<void> {
+    // Requests queued before a failure are not tried against the failing store again.
+    const failing = this.failing;
+    if (failing) {
+      const refused = this.refusal()!;
+      for (const p of batch) p.reject(refused);
+      return;
+    }
     const drafts = batch.flatMap((p) => p.drafts);
     const t0 = performance.now();
     try {

@@ -268,15 +268,16 @@ test('the counters line: received, accepted, commits, queue and RSS, every inter
 });
 
 test('a failing store: 503 with Retry-After, readyz not ready, nothing acknowledged', async (t) => {
-  const env = await start(t, pglite);
+  const env = await start(t, pglite, { batchMax: 1 });
   if (!env) return;
   const { client, ingest, store, server } = env;
   assert.equal((await client.post('/v1/ingest/falco', ingest, JSON.stringify(falcoEvent(1)))).status, 200);
   await store.close(); // the database goes away under the server
-  const r = await client.post('/v1/ingest/falco', ingest, JSON.stringify(falcoEvent(2)));
-  assert.equal(r.status, 503);
-  assert.match(errorOf(r), /did not commit the events .*closed.*retry/);
-  assert.ok(Number(r.headers['retry-after']) >= 1);
+  const rs = await Promise.all([2, 3, 4].map((n) => client.post('/v1/ingest/falco', ingest, JSON.stringify(falcoEvent(n)))));
+  assert.deepEqual(rs.map((r) => r.status), [503, 503, 503]);
+  assert.match(errorOf(rs[0]!), /did not commit the events .*closed.*retry/);
+  for (const r of rs) assert.ok(Number(r.headers['retry-after']) >= 1);
+  assert.equal(server.metrics.commitFailures.total(), 1, 'requests queued behind the failed commit are not tried again');
   const again = await client.post('/v1/ingest/falco', ingest, JSON.stringify(falcoEvent(3)));
   assert.equal(again.status, 503, 'refused during the back-off, before the body is read');
   assert.match(errorOf(again), /the evidence store is failing/);

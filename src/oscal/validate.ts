@@ -8,8 +8,7 @@
  * are cached per schema folder, version and model for the life of the process; the
  * Ajv instance is shared per folder (every NIST schema has its own `$id`).
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
 import { AirlockError } from '../common/errors.ts';
 import { modelInVersion, type OscalModel, type OscalVersion } from './models.ts';
 import { defaultSchemaDir, readSchema } from './schema-files.ts';
@@ -41,24 +40,31 @@ interface Compiled {
   patternNames: Map<string, string>;
 }
 
-const ajvByDir = new Map<string, Ajv>();
+const ajvByDir = new Map<string, Promise<Ajv>>();
 const compiled = new Map<string, Promise<Compiled>>();
 
-function ajvFor(dir: string): Ajv {
+function ajvFor(dir: string): Promise<Ajv> {
   let ajv = ajvByDir.get(dir);
   if (!ajv) {
-    // NIST's schemas compile in strict mode (a test checks that); a schema folder given by the
-    // user may not, and validating with it matters more than linting it.
-    ajv = new Ajv({ strict: false, allErrors: true, unicodeRegExp: true });
-    addFormats.default(ajv);
+    ajv = newAjv();
     ajvByDir.set(dir, ajv);
   }
   return ajv;
 }
 
+async function newAjv(): Promise<Ajv> {
+  // Loaded on first validation, not when the CLI starts.
+  const [{ Ajv: AjvClass }, { default: addFormats }] = await Promise.all([import('ajv'), import('ajv-formats')]);
+  // NIST's schemas compile in strict mode (a test checks that); a schema folder given by the
+  // user may not, and validating with it matters more than linting it.
+  const ajv = new AjvClass({ strict: false, allErrors: true, unicodeRegExp: true });
+  addFormats.default(ajv);
+  return ajv;
+}
+
 async function compile(dir: string, version: OscalVersion, model: OscalModel): Promise<Compiled> {
   const schema = await readSchema(dir, version, model);
-  const ajv = ajvFor(dir);
+  const ajv = await ajvFor(dir);
   const id = schema.$id as string;
   const t0 = performance.now();
   try {

@@ -10,7 +10,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import PDFDocument from 'pdfkit';
+import type PDFDocument from 'pdfkit';
 import { AirlockError } from '../common/errors.ts';
 import { layoutChart, type ChartBlock, type Shape } from './charts.ts';
 import { TONE_COLORS, type Block, type Cell, type Column, type ReportDocument, type RichCell } from './document.ts';
@@ -314,7 +314,9 @@ function coverPage(w: Writer, doc: ReportDocument): void {
 /** Renders the document; resolves with the whole PDF and its page count. */
 export async function renderPdf(doc: ReportDocument, fonts: PdfFonts): Promise<{ bytes: Buffer; pages: number }> {
   const created = new Date(Date.parse(doc.info.creationDate));
-  const pdf = new PDFDocument({
+  // pdfkit and its font engine take a fifth of a second to load: only when a PDF is written.
+  const { default: Pdf } = await import('pdfkit');
+  const pdf = new Pdf({
     size: 'A4',
     margins: M,
     bufferPages: true,

@@ -8,7 +8,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ControlResolver } from '../evidence/controls.ts';
 import type { EvidenceStore } from '../evidence/store.ts';
-import { buildApp, type AppTls } from './app.ts';
+import type { AppTls } from './app.ts';
 import { DEFAULT_BODY_LIMITS, type BodyLimits } from './body.ts';
 import { CommitQueue } from './commit-queue.ts';
 import type { IngestEndpoint } from './endpoints.ts';
@@ -93,6 +93,8 @@ export class IngestServer {
     await tokens.refresh(o.store.sql);
     const limits = { ...DEFAULT_BODY_LIMITS, ...o.limits };
     const state = { storeOpen: true };
+    // Fastify is loaded by the command that serves, not by every command of the CLI.
+    const { buildApp } = await import('./app.ts');
     const app = buildApp({
       queue,
       tokens,

@@ -1,5 +1,5 @@
 /** The embedded engine: PGlite with its data folder inside the evidence store. */
-import { PGlite, type Transaction } from '@electric-sql/pglite';
+import type { PGlite, Transaction } from '@electric-sql/pglite';
 import type { SqlClient, SqlExecutor, SqlRow } from './sql-client.ts';
 
 function executor(db: PGlite | Transaction): SqlExecutor {
@@ -14,7 +14,9 @@ function executor(db: PGlite | Transaction): SqlExecutor {
 }
 
 export async function openPglite(dataDir: string): Promise<SqlClient> {
-  const db = await PGlite.create(dataDir);
+  // Loaded when an embedded store is opened: every other command starts without it.
+  const { PGlite: Engine } = await import('@electric-sql/pglite');
+  const db = await Engine.create(dataDir);
   const base = executor(db);
   return {
     engine: 'pglite',

@@ -3,7 +3,7 @@
  * (`sslmode=require|verify-ca|verify-full`) or from explicit CA and client-certificate
  * files, which take precedence.
  */
-import pg from 'pg';
+import type pg from 'pg';
 import { readFileSync } from 'node:fs';
 import { AirlockError } from '../../common/errors.ts';
 import type { SqlClient, SqlExecutor, SqlRow } from './sql-client.ts';
@@ -57,7 +57,9 @@ export async function openPostgres(url: string, tls: PostgresTlsOptions = {}, po
   }
   // The URL's sslmode still applies when no files are given; explicit files replace it.
   const connectionString = ssl ? url.replace(/([?&])sslmode=[^&]*&?/, '$1').replace(/[?&]$/, '') : url;
-  const pool = new pg.Pool({ connectionString, ssl, max: poolSize, application_name: 'airlock' });
+  // Loaded when a server store is opened: every other command starts without it.
+  const { default: pgModule } = await import('pg');
+  const pool = new pgModule.Pool({ connectionString, ssl, max: poolSize, application_name: 'airlock' });
   pool.on('error', () => {
     // An idle client lost its connection; the pool replaces it on the next query.
   });

@@ -7,12 +7,15 @@
 import { readFile } from 'node:fs/promises';
 import { rootCertificates } from 'node:tls';
 import type { Readable } from 'node:stream';
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
 import { AirlockError, errnoCode, isAirlockError } from '../../common/errors.ts';
 import { parseJsonStrict } from '../../common/json.ts';
 import { parseChallenges } from './challenge.ts';
 import { type CredentialOptions, type Credentials, resolveCredentials } from './credentials.ts';
 import { apiHost } from './reference.ts';
+
+/** undici's request, set when the first client is created. */
+let request: typeof import('undici').request;
 
 export interface RegistryOptions extends CredentialOptions {
   /** PEM file with extra CA certificates to trust (added to the system roots). */
@@ -126,7 +129,10 @@ export class RegistryClient {
       connect.cert = await read(options.certFile, 'client certificate');
       connect.key = await read(options.keyFile, 'client key');
     }
-    const agent = new Agent({ connect, connections: Math.max(2, (options.concurrency ?? 4) + 2), keepAliveTimeout: 10_000 });
+    // undici is loaded by the commands that talk to a registry, not by every command.
+    const undici = await import('undici');
+    request = undici.request;
+    const agent = new undici.Agent({ connect, connections: Math.max(2, (options.concurrency ?? 4) + 2), keepAliveTimeout: 10_000 });
     const creds = await resolveCredentials(registry, options);
     return new RegistryClient(registry, options, agent, creds);
   }

@@ -15,7 +15,7 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
 const { join } = require('node:path');
-const { root, skip, skipNames, batch, hint } = workerData;
+const { root, skip, skipNames, batch, interval, hint } = workerData;
 const skipped = new Set(skip);
 const skippedNames = new Set(skipNames);
 const IGNORED = new Set(['EACCES', 'EPERM', 'ENOENT', 'ENOTDIR']);
@@ -31,7 +31,9 @@ const accepts = (name, inWanted) => {
 let dirs = [];
 let lists = [];
 let count = 0;
+let last = Date.now();
 const flush = () => {
+  last = Date.now();
   if (dirs.length > 0) parentPort.postMessage({ dirs, names: lists });
   dirs = [];
   lists = [];
@@ -63,6 +65,9 @@ const walk = () => {
       count += files.length;
       if (count >= batch) flush();
     }
+    // With name hints few files pass, so batches also go out by time: the main thread
+    // catalogs while the rest of the tree is listed instead of waiting for its end.
+    if (dirs.length > 0 && Date.now() - last >= interval) flush();
   }
   return undefined;
 };
@@ -73,6 +78,8 @@ parentPort.postMessage(failed ? { failed } : { done: true });
 
 /** Files per message: large enough that messages cost little, small enough to start work early. */
 const BATCH = 4096;
+/** Milliseconds at most between messages while files wait in a batch. */
+const INTERVAL_MS = 15;
 
 interface WalkMessage {
   dirs?: string[];
@@ -94,7 +101,7 @@ export interface TreeWalk {
  * files that pass `hint` (all of them without one). Folders in `skip` (relative paths) and named in `skipNames` are not entered.
  */
 export function walkTree(root: string, skip: ReadonlySet<string>, skipNames: ReadonlySet<string>, hint: FileHint | undefined, onFiles: (dir: string, names: readonly string[]) => void): TreeWalk {
-  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { root, skip: [...skip], skipNames: [...skipNames], batch: BATCH, hint: hint && mergeHints([hint]) } });
+  const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { root, skip: [...skip], skipNames: [...skipNames], batch: BATCH, interval: INTERVAL_MS, hint: hint && mergeHints([hint]) } });
   let settled = false;
   const done = new Promise<void>((resolve, reject) => {
     const finish = (e?: Error): void => {

@@ -7,8 +7,8 @@
  * marked, and count neither for the outcome nor for the severity.
  */
 import { z } from 'zod';
-import { check, isObj, requireTime, subject, type ImportContext, type Importer } from './importer.ts';
-import { dbAgeSeconds, imageSubject, scanDraft, scannerSeverity, type ScanFinding } from './scan-payload.ts';
+import { check, isObj, requireTime, severityWord, subject, type ImportContext, type Importer } from './importer.ts';
+import { dbAgeSeconds, imageSubject, scanDraft, type ScanFinding } from './scan-payload.ts';
 
 export const AIRLOCK_SCAN_SCHEMA = 'airlock.scan/v1';
 
@@ -78,7 +78,7 @@ export const airlockScanImporter: Importer = {
         ...(f.package.locations?.[0] ? { location: f.package.locations[0] } : {}),
       },
       fixedVersions: f.fixedVersions,
-      severity: scannerSeverity(f.severity),
+      severity: severityWord(f.severity),
       ...(f.cvss && f.cvss.length > 0 ? { cvssScore: Math.max(...f.cvss.map((c) => c.score)) } : {}),
       status: f.status,
       ...(f.suppressed ? { suppressed: { by: f.suppressed.by, justification: f.suppressed.justification } } : {}),

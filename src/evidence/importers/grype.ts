@@ -10,8 +10,8 @@
  * `descriptor.db.status.built` (v6); its age is counted to `descriptor.timestamp`.
  */
 import { z } from 'zod';
-import { check, isObj, isoTime, nowIso, subject, type ImportContext, type Importer } from './importer.ts';
-import { dbAgeSeconds, imageSubject, scanDraft, scannerSeverity, type ScanFinding } from './scan-payload.ts';
+import { check, isObj, isoTime, nowIso, severityWord, subject, type ImportContext, type Importer } from './importer.ts';
+import { dbAgeSeconds, imageSubject, scanDraft, type ScanFinding } from './scan-payload.ts';
 
 const str = z.string().max(65_536);
 const cvssSchema = z.object({ metrics: z.object({ baseScore: z.number().min(0).max(10).optional() }).optional() });
@@ -96,7 +96,7 @@ function finding(m: Match, suppressed: boolean): ScanFinding {
       ...(location ? { location } : {}),
     },
     fixedVersions: v.fix?.versions ?? [],
-    severity: scannerSeverity(v.severity),
+    severity: severityWord(v.severity),
     ...(score !== undefined ? { cvssScore: score } : {}),
     ...(v.fix?.state ? { status: v.fix.state } : {}),
     ...(suppressed ? { suppressed: { by: 'grype ignore rule', justification: ignoreReason(m.appliedIgnoreRules ?? []) } } : {}),

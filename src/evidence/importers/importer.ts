@@ -168,6 +168,28 @@ export function boundedList(list: readonly string[] | undefined, max: number = L
 
 const SEVERITY_RANK: Record<EvidenceSeverity, number> = { info: 0, unknown: 1, low: 2, medium: 3, high: 4, critical: 5 };
 
+/** Severity words of scanners and policy engines (CRITICAL, High, Moderate, Negligible, info, UNKNOWN, ...) as EvidenceSeverity. */
+export function severityWord(raw: string | undefined): EvidenceSeverity {
+  switch ((raw ?? '').trim().toLowerCase()) {
+    case 'critical':
+      return 'critical';
+    case 'high':
+      return 'high';
+    case 'medium':
+    case 'moderate':
+      return 'medium';
+    case 'low':
+      return 'low';
+    case 'negligible':
+    case 'none':
+    case 'info':
+    case 'informational':
+      return 'info';
+    default:
+      return 'unknown';
+  }
+}
+
 export function severityRank(s: EvidenceSeverity): number {
   return SEVERITY_RANK[s];
 }

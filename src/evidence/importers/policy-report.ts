@@ -15,8 +15,8 @@
  */
 import { z } from 'zod';
 import { AirlockError } from '../../common/errors.ts';
-import type { EvidenceDraft, EvidenceSeverity, Outcome } from '../types.ts';
-import { LIMITS, boundedJson, boundedText, check, clip, draft, isObj, isoTime, nowIso, subject, type ImportContext } from './importer.ts';
+import type { EvidenceDraft, Outcome } from '../types.ts';
+import { LIMITS, boundedJson, boundedText, check, clip, draft, isObj, isoTime, nowIso, severityWord, subject, type ImportContext } from './importer.ts';
 
 const str = z.string().max(65_536);
 export const RESULTS = ['pass', 'fail', 'warn', 'error', 'skip'] as const;
@@ -75,23 +75,6 @@ export function resourceSubject(r: ResourceRef, fallbackNamespace?: string): str
   return subject('k8s', ns ? `${ns}/${r.kind}/${r.name}` : `${r.kind}/${r.name}`);
 }
 
-export function policySeverity(raw: string | undefined): EvidenceSeverity {
-  switch ((raw ?? '').trim().toLowerCase()) {
-    case 'critical':
-      return 'critical';
-    case 'high':
-      return 'high';
-    case 'medium':
-      return 'medium';
-    case 'low':
-      return 'low';
-    case 'info':
-      return 'info';
-    default:
-      return 'unknown';
-  }
-}
-
 /** `controls.<framework>` properties ("2.2.6,7.2.5") as `framework:control` refs. */
 export function refsFromProperties(props: Record<string, string> | null | undefined): string[] {
   const out: string[] = [];
@@ -131,7 +114,7 @@ export function policyResultDraft(f: PolicyResultFields, ctx: ImportContext): Ev
       subject: r ? resourceSubject(r, f.fallbackNamespace) : f.fallbackSubject,
       observedAt: f.observedAt,
       outcome: f.result,
-      severity: policySeverity(f.severity),
+      severity: severityWord(f.severity),
       hints: { refs: f.refs, policies: [f.policy], signals: ['configuration-policy'] },
       title: `${f.policy}${f.rule ? `/${f.rule}` : ''} ${verdict} on ${where}`,
       payload: {

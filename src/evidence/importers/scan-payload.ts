@@ -149,24 +149,3 @@ export function imageSubject(ref: string, digest?: string): string {
   return subject('image', !digest || /@sha256:[0-9a-f]{64}$/.test(ref) ? ref : `${ref}@${digest}`);
 }
 
-/** Severity words of the scanners (CRITICAL, High, Negligible, UNKNOWN, ...) as EvidenceSeverity. */
-export function scannerSeverity(raw: string | undefined): EvidenceSeverity {
-  switch ((raw ?? '').trim().toLowerCase()) {
-    case 'critical':
-      return 'critical';
-    case 'high':
-      return 'high';
-    case 'medium':
-    case 'moderate':
-      return 'medium';
-    case 'low':
-      return 'low';
-    case 'negligible':
-    case 'none':
-    case 'info':
-    case 'informational':
-      return 'info';
-    default:
-      return 'unknown';
-  }
-}

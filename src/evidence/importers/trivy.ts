@@ -10,8 +10,8 @@
  * null. Misconfigurations and secrets are not vulnerabilities and are not imported.
  */
 import { z } from 'zod';
-import { check, isObj, nowIso, requireTime, subject, type ImportContext, type Importer } from './importer.ts';
-import { imageSubject, scanDraft, scannerSeverity, type ScanFinding } from './scan-payload.ts';
+import { check, isObj, nowIso, requireTime, severityWord, subject, type ImportContext, type Importer } from './importer.ts';
+import { imageSubject, scanDraft, type ScanFinding } from './scan-payload.ts';
 
 const str = z.string().max(65_536);
 const cvssEntry = z.object({ V2Score: z.number().optional(), V3Score: z.number().optional(), V40Score: z.number().optional() });
@@ -95,7 +95,7 @@ export const trivyImporter: Importer = {
             .split(',')
             .map((s) => s.trim())
             .filter((s) => s !== ''),
-          severity: scannerSeverity(v.Severity),
+          severity: severityWord(v.Severity),
           ...(score !== undefined ? { cvssScore: score } : {}),
           ...(v.Status ? { status: v.Status } : {}),
         });

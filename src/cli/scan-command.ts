@@ -12,7 +12,7 @@ import { activeVulnDbPath } from '../bundle/store.ts';
 import { applyIgnoreRules, parseIgnoreFile, type IgnoreRule } from '../scan/ignore.ts';
 import { parseDuration } from '../common/size.ts';
 import { catalog } from '../scan/catalog.ts';
-import { severityRank, SEVERITY_ORDER } from '../scan/formats/format.ts';
+import { notMatchedNotes, severityRank, SEVERITY_ORDER } from '../scan/formats/format.ts';
 import { getFormat } from '../scan/formats/registry.ts';
 import { matchPackages } from '../scan/match/matcher.ts';
 import type { Severity } from '../scan/types.ts';
@@ -67,13 +67,14 @@ async function runScan(target: string, opts: ScanOptions): Promise<void> {
     const result = await catalog(target);
     for (const w of result.warnings) warn(w);
     const matched = matchPackages(result.packages, db);
-    const unsupported = matched.unsupported;
     const { findings, expired } = applyIgnoreRules(matched.findings, rules, now);
     for (const r of expired) warn(`${r.by}: the ignore rule for ${r.id} expired on ${r.expires}; the finding is reported again`);
-    for (const [eco, n] of Object.entries(unsupported)) warn(`${n} ${eco} package(s) not matched: no version comparator for ${eco}`);
+    const notMatched = { noComparator: matched.unsupported, noVersion: matched.noVersion };
+    for (const n of notMatchedNotes(notMatched)) warn(n);
     const text = format.render({
       catalog: result,
       findings,
+      notMatched,
       db: { builtAt: info.builtAt, schemaVersion: info.schemaVersion, sources: info.ecosystems },
       generatedAt: now,
       toolVersion: VERSION,

@@ -87,3 +87,27 @@ test('airlock scan: --fail-on exits 1 after writing the report; a stale DB warns
   assert.equal(spdx.code, 2);
   assert.match(spdx.stderr, /unknown report format "spdx"/);
 });
+
+test('airlock scan: an SBOM file inside the target adds its packages; a package without a version is listed, never matched', async (t) => {
+  const { root, db } = await fixture(t, new Date());
+  mkdirSync(join(root, 'opt/app'), { recursive: true });
+  writeFileSync(
+    join(root, 'opt/app/bom.cdx.json'),
+    JSON.stringify({ bomFormat: 'CycloneDX', specVersion: '1.5', components: [{ type: 'library', name: 'lodash', version: '4.17.20', purl: 'pkg:npm/lodash@4.17.20' }, { type: 'library', name: 'lodash', purl: 'pkg:npm/lodash' }] }),
+  );
+  const json = await runCli(['scan', `rootfs:${root}`, '--db', db, '--json']);
+  assert.equal(json.code, 0, json.stderr);
+  const report = JSON.parse(json.stdout) as { packages: { purl: string; version: string; locations: string[] }[]; findings: { id: string; package: { version: string; locations: string[] } }[]; notMatched: { noVersion: { purl: string; location?: string }[] } };
+  assert.deepEqual(report.packages.filter((p) => p.locations[0] === 'opt/app/bom.cdx.json').map((p) => [p.purl, p.version]), [['pkg:npm/lodash@4.17.20', '4.17.20'], ['pkg:npm/lodash', '']]);
+  // The range "introduced 0" covers every version, but not a package that has none.
+  assert.deepEqual(report.findings.filter((f) => f.id === 'CVE-2021-23337').map((f) => `${f.package.version} ${f.package.locations[0]}`).sort(), [
+    '4.17.20 opt/app/bom.cdx.json',
+    '4.17.20 usr/lib/node_modules/lodash/package.json',
+  ]);
+  assert.deepEqual(report.notMatched.noVersion, [{ purl: 'pkg:npm/lodash', location: 'opt/app/bom.cdx.json' }]);
+  assert.match(json.stderr, /1 package\(s\) without a version not matched: pkg:npm\/lodash \(opt\/app\/bom\.cdx\.json\)/);
+  const sbom = await runCli(['sbom', `rootfs:${root}`]);
+  assert.equal(sbom.code, 0, sbom.stderr);
+  const bare = (JSON.parse(sbom.stdout) as { components: Record<string, unknown>[] }).components.find((c) => c.purl === 'pkg:npm/lodash');
+  assert.ok(bare && !('version' in bare), 'the CycloneDX component has no version field');
+});

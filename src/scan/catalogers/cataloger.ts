@@ -29,11 +29,13 @@ export interface CatalogContext {
  * (see walk-worker.ts), which hands over only the files that pass some hint, so that
  * `matches` is asked of a few thousand paths instead of every file of a host. Every path
  * `matches` accepts must have one of these names, one of these extensions (lower-cased,
- * from the last dot: ".jar", ".egg-info"), or a parent folder of one of these names.
+ * from the last dot: ".jar", ".egg-info"), a name ending in one of these suffixes (as
+ * written: ".cdx.json"), or a parent folder of one of these names.
  */
 export interface FileHint {
   names?: readonly string[];
   extensions?: readonly string[];
+  suffixes?: readonly string[];
   folders?: readonly string[];
 }
 
@@ -86,6 +88,7 @@ export function hintAccepts(hint: FileHint, path: string): boolean {
   if (hint.names?.includes(name)) return true;
   const dot = name.lastIndexOf('.');
   if (dot >= 0 && hint.extensions?.includes(name.slice(dot).toLowerCase())) return true;
+  if (hint.suffixes?.some((s) => name.endsWith(s))) return true;
   const parent = slash < 0 ? '' : path.slice(path.lastIndexOf('/', slash - 1) + 1, slash);
   return hint.folders?.includes(parent) ?? false;
 }
@@ -93,5 +96,5 @@ export function hintAccepts(hint: FileHint, path: string): boolean {
 /** One hint that every path passing any of `hints` passes. */
 export function mergeHints(hints: readonly FileHint[]): Required<FileHint> {
   const union = (k: keyof FileHint): string[] => [...new Set(hints.flatMap((h) => h[k] ?? []))].sort();
-  return { names: union('names'), extensions: union('extensions'), folders: union('folders') };
+  return { names: union('names'), extensions: union('extensions'), suffixes: union('suffixes'), folders: union('folders') };
 }

@@ -144,3 +144,22 @@ test('dir: finds lock files in a source tree, skips .git, and one broken file on
   assert.equal(r.warnings.length, 1);
   assert.match(r.warnings[0]!, /svc\/Pipfile.lock.*duplicate/i);
 });
+
+test('Python metadata without a Version is listed with an empty version (purl without @); without a Name it is a warning', async (t) => {
+  assert.deepEqual(parseCoreMetadata('Name: no-version\n'), { name: 'no-version', version: '', licenses: [] });
+  assert.deepEqual(parseCoreMetadata('Name: x\nVersion:   \n'), { name: 'x', version: '', licenses: [] });
+  assert.equal(parseCoreMetadata('Version: 1.0\n'), undefined);
+  const dir = tempDir(t);
+  const site = join(dir, 'usr/lib/python3/site-packages');
+  mkdirSync(site, { recursive: true });
+  writeFileSync(join(site, 'no-version-py3.8.egg-info'), 'Name: no-version\n');
+  writeFileSync(join(site, 'nameless-1.0.egg-info'), 'Version: 1.0\n');
+  const r = await catalog(`rootfs:${dir}`);
+  assert.deepEqual(r.packages.map((p) => [p.name, p.version, p.purl, p.locations[0]]), [['no-version', '', 'pkg:pypi/no-version', 'usr/lib/python3/site-packages/no-version-py3.8.egg-info']]);
+  assert.deepEqual(r.warnings, ['usr/lib/python3/site-packages/nameless-1.0.egg-info: no Name in Python package metadata']);
+  // The same file in the shared fixtures (Syft's test data), as Trivy reports it.
+  const fixture = sharedData(t, 'vuln', 'fixtures', 'syft', 'cataloger', 'python', 'testdata', 'site-packages', 'no-version');
+  if (!fixture) return;
+  const f = await catalog(`rootfs:${fixture}`);
+  assert.deepEqual(f.packages.map((p) => p.purl), ['pkg:pypi/no-version']);
+});

@@ -21,6 +21,7 @@ export async function readEggPkgInfo(egg: FileReader | Buffer, source: string): 
 
 export interface PythonMetadata {
   name: string;
+  /** Empty when the metadata has no Version header. */
   version: string;
   licenses: string[];
 }
@@ -36,8 +37,10 @@ export function parseCoreMetadata(text: string): PythonMetadata | undefined {
     if (headers[k] === undefined) headers[k] = line.slice(c + 1).trim();
   }
   const name = headers.name;
-  const version = headers.version;
-  if (!name || !version) return undefined;
+  if (!name) return undefined;
+  // Metadata without a Version (old egg-info, hand-written) still names an installed
+  // package: it is listed with an empty version, which the matcher never matches.
+  const version = headers.version ?? '';
   const lic = headers['license-expression'] ?? headers.license;
   const licenses = lic && lic !== 'UNKNOWN' && lic.length < 200 ? [lic] : [];
   return { name, version, licenses };
@@ -73,7 +76,7 @@ export const pythonCataloger: Cataloger = {
       if (text === undefined) continue;
       const m = parseCoreMetadata(text);
       if (m) out.push(pypiPackage(m.name, m.version, path, 'python', m.licenses));
-      else ctx.warn(`${path}: no Name and Version in Python package metadata`);
+      else ctx.warn(`${path}: no Name in Python package metadata`);
     }
     return out;
   },

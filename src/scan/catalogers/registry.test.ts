@@ -20,7 +20,7 @@ test('file hints: every path a cataloger wants passes its hint (generated paths)
   const file = fc.constantFrom(
     'METADATA', 'PKG-INFO', 'package.json', 'package-lock.json', 'npm-shrinkwrap.json', 'yarn.lock', 'pnpm-lock.yaml', 'a.JAR', 'b.war', 'c.Ear', 'x.egg-info', 'x.egg', 'foo-1.0.gemspec',
     'requirements.txt', 'requirements-dev.txt', 'poetry.lock', 'Pipfile.lock', 'uv.lock', 'go.mod', 'Cargo.lock', 'Gemfile.lock', 'gems.locked', 'composer.lock', 'installed.json',
-    'app.deps.json', 'packages.lock.json', 'status', 'installed', 'rpmdb.sqlite', 'Packages', 'Packages.db', 'bash.list', 'tool', 'kubectl', 'README', '.jar',
+    'app.deps.json', 'packages.lock.json', 'app.cdx.json', 'x.spdx.json', 'b.cdx', '.spdx-redis.spdx', 'bom.json', 'status', 'installed', 'rpmdb.sqlite', 'Packages', 'Packages.db', 'bash.list', 'tool', 'kubectl', 'README', '.jar',
   );
   const fixed = ['var/lib/dpkg/status', 'lib/apk/db/installed', 'var/lib/rpm/rpmdb.sqlite', 'usr/lib/sysimage/rpm/Packages.db', 'var/lib/dpkg/info/bash.list'];
   for (const p of fixed) check(p);

@@ -5,6 +5,7 @@ import type { Cataloger } from './cataloger.ts';
 import { composerCataloger } from './composer.ts';
 import { dotnetCataloger } from './dotnet.ts';
 import { dpkgCataloger } from './dpkg.ts';
+import { embeddedSbomCataloger } from './embedded-sbom.ts';
 import { goBinaryCataloger } from './go-binary.ts';
 import { goModCataloger } from './go-mod.ts';
 import { javaCataloger } from './java.ts';
@@ -35,6 +36,7 @@ export const CATALOGERS: readonly Cataloger[] = [
   gemspecCataloger,
   composerCataloger,
   dotnetCataloger,
+  embeddedSbomCataloger,
 ];
 
 export function catalogerByName(name: string): Cataloger | undefined {

@@ -47,7 +47,8 @@ function component(p: Package, ref: string): Json {
     'bom-ref': ref,
     type: 'library',
     name: p.name,
-    version: p.version,
+    // A package whose metadata names no version has none here either (not "").
+    ...(p.version !== '' ? { version: p.version } : {}),
     purl: p.purl,
     ...(p.licenses && p.licenses.length > 0 ? { licenses: p.licenses.map((l) => ({ license: { name: l } })) } : {}),
     properties: props,

@@ -14,6 +14,14 @@ export interface DbInfo {
   sources?: Record<string, number>;
 }
 
+/** Packages a scan could not match, and why. */
+export interface NotMatched {
+  /** By ecosystem: packages of an ecosystem without a version comparator. */
+  noComparator: Record<string, number>;
+  /** Packages without a version (listed in the inventory, never matched). */
+  noVersion: { purl: string; location?: string }[];
+}
+
 export interface ReportInput {
   catalog: CatalogResult;
   /** Absent for an SBOM; present (maybe empty) for a scan. */
@@ -23,6 +31,8 @@ export interface ReportInput {
   toolVersion: string;
   /** Serial number / document namespace seed; a random UUID when absent. */
   documentId?: string;
+  /** For a scan: the packages the matcher skipped (see matcher.ts). */
+  notMatched?: NotMatched;
   /** ANSI colours (table only; the CLI sets it on a TTY without NO_COLOR). */
   color?: boolean;
 }
@@ -34,6 +44,17 @@ export interface Format {
   readonly produces: 'sbom' | 'findings' | 'both';
   readonly mediaType: string;
   render(input: ReportInput): string;
+}
+
+/** One line per kind of package a scan skipped (for warnings and reports). */
+export function notMatchedNotes(n: NotMatched): string[] {
+  const notes = Object.entries(n.noComparator).map(([eco, count]) => `${count} ${eco} package(s) not matched: no version comparator for ${eco}`);
+  if (n.noVersion.length > 0) {
+    const shown = n.noVersion.slice(0, 10).map((p) => (p.location ? `${p.purl} (${p.location})` : p.purl));
+    const more = n.noVersion.length > shown.length ? `, and ${n.noVersion.length - shown.length} more` : '';
+    notes.push(`${n.noVersion.length} package(s) without a version not matched: ${shown.join(', ')}${more}`);
+  }
+  return notes;
 }
 
 export const SEVERITY_ORDER: readonly Severity[] = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'NONE', 'UNKNOWN'];

@@ -7,12 +7,13 @@ import type { CatalogResult } from '../catalog.ts';
 import { parseSbom } from '../targets/sbom.ts';
 import type { Finding, Package } from '../types.ts';
 import { renderCycloneDx } from './cyclonedx.ts';
-import type { ReportInput } from './format.ts';
+import { notMatchedNotes, type ReportInput } from './format.ts';
 import { renderJsonReport } from './json.ts';
 import { FORMATS, getFormat } from './registry.ts';
 import { renderSarif } from './sarif.ts';
 import { renderSpdx } from './spdx.ts';
 import { renderTable } from './table.ts';
+import { pypiPackage } from '../catalogers/python.ts';
 
 const schema = (name: string): Record<string, unknown> => JSON.parse(readFileSync(new URL(`./testdata/${name}`, import.meta.url), 'utf8')) as Record<string, unknown>;
 
@@ -133,4 +134,48 @@ test('format registry: names, and a clear usage error for a format that cannot d
   assert.deepEqual(FORMATS.map((f) => f.name), ['table', 'json', 'sarif', 'cyclonedx', 'spdx']);
   assert.throws(() => getFormat('sarif', 'sbom'), /unknown SBOM format "sarif" \(choose json, cyclonedx, spdx\)/);
   assert.throws(() => getFormat('spdx', 'findings'), /unknown report format "spdx"/);
+});
+
+test('a package without a version: no version field in CycloneDX and SPDX, a purl without @, and every report says it was not matched', () => {
+  const bare = pypiPackage('no-version', '', 'site-packages/no-version-py3.8.egg-info', 'python');
+  assert.equal(bare.purl, 'pkg:pypi/no-version');
+  const catalogResult: CatalogResult = { ...CATALOG, packages: [...PACKAGES, bare] };
+  const withBare: ReportInput = { ...input(FINDINGS), catalog: catalogResult, notMatched: { noComparator: { Hackage: 2 }, noVersion: [{ purl: bare.purl, location: bare.locations[0]! }] } };
+  const sbomInput: ReportInput = { ...input(), catalog: catalogResult };
+
+  const cdx = renderCycloneDx(sbomInput);
+  assert.deepEqual(cdxValidator()(cdx), []);
+  const comp = (cdx.components as Record<string, unknown>[]).find((c) => c.name === 'no-version')!;
+  assert.equal('version' in comp, false);
+  assert.equal(comp.purl, 'pkg:pypi/no-version');
+  const spdx = renderSpdx(sbomInput) as { packages: Record<string, unknown>[] };
+  const sp = spdx.packages.find((p) => p.name === 'no-version')!;
+  assert.equal('versionInfo' in sp, false);
+  // Both read back as the same versionless package.
+  for (const name of ['cyclonedx', 'spdx']) {
+    const back = parseSbom(Buffer.from(getFormat(name, 'sbom').render(sbomInput)), `bom.${name}.json`);
+    assert.deepEqual(back.packages.filter((p) => p.name === 'no-version').map((p) => [p.ecosystem, p.version, p.purl]), [['PyPI', '', 'pkg:pypi/no-version']]);
+  }
+
+  const json = renderJsonReport(withBare) as { summary: { packages: number }; packages: Package[]; notMatched: unknown };
+  assert.equal(json.summary.packages, 5);
+  assert.deepEqual(json.packages.at(-1), bare);
+  assert.deepEqual(json.notMatched, { noComparator: { Hackage: 2 }, noVersion: [{ purl: 'pkg:pypi/no-version', location: 'site-packages/no-version-py3.8.egg-info' }] });
+  assert.equal((renderJsonReport(input(FINDINGS)) as { notMatched?: unknown }).notMatched, undefined, 'an SBOM has nothing to say about matching');
+
+  const table = renderTable(withBare);
+  assert.match(table, /^note: 2 Hackage package\(s\) not matched: no version comparator for Hackage$/m);
+  assert.match(table, /^note: 1 package\(s\) without a version not matched: pkg:pypi\/no-version \(site-packages\/no-version-py3\.8\.egg-info\)$/m);
+
+  const sarif = renderSarif(withBare) as { runs: { invocations?: { executionSuccessful: boolean; toolExecutionNotifications: { level: string; message: { text: string } }[] }[] }[] };
+  const notes = sarif.runs[0]!.invocations![0]!.toolExecutionNotifications;
+  assert.deepEqual(notes.map((n) => n.level), ['note', 'note']);
+  assert.match(notes[1]!.message.text, /without a version not matched: pkg:pypi\/no-version/);
+  assert.equal((renderSarif(input(FINDINGS)) as { runs: { invocations?: unknown }[] }).runs[0]!.invocations, undefined);
+});
+
+test('not-matched notes: a long list of versionless packages is cut after ten', () => {
+  const noVersion = Array.from({ length: 13 }, (_, i) => ({ purl: `pkg:npm/p${i}` }));
+  assert.deepEqual(notMatchedNotes({ noComparator: {}, noVersion }), [`13 package(s) without a version not matched: ${noVersion.slice(0, 10).map((p) => p.purl).join(', ')}, and 3 more`]);
+  assert.deepEqual(notMatchedNotes({ noComparator: {}, noVersion: [] }), []);
 });

@@ -27,6 +27,7 @@ export function renderJsonReport(input: ReportInput): Record<string, unknown> {
     },
     packages: input.catalog.packages,
     findings,
+    ...(input.notMatched ? { notMatched: input.notMatched } : {}),
     warnings: input.catalog.warnings,
   };
 }

@@ -4,7 +4,7 @@
  * code-scanning dashboards rank results; suppressed findings carry a SARIF suppression.
  */
 import type { Finding, Severity } from '../types.ts';
-import { idSource, sortFindings, type Format, type ReportInput } from './format.ts';
+import { idSource, notMatchedNotes, sortFindings, type Format, type ReportInput } from './format.ts';
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = { CRITICAL: 'error', HIGH: 'error', MEDIUM: 'warning', LOW: 'note', NONE: 'note', UNKNOWN: 'note' };
 const DEFAULT_SCORE: Record<Severity, string> = { CRITICAL: '9.5', HIGH: '8.0', MEDIUM: '5.5', LOW: '2.0', NONE: '0.0', UNKNOWN: '0.0' };
@@ -45,6 +45,7 @@ export function renderSarif(input: ReportInput): Record<string, unknown> {
     partialFingerprints: { packagePurl: f.package.purl },
     ...(f.suppressed ? { suppressions: [{ kind: 'external', status: 'accepted', justification: `${f.suppressed.justification} (${f.suppressed.by})` }] } : {}),
   }));
+  const notes = input.notMatched ? notMatchedNotes(input.notMatched) : [];
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
@@ -52,6 +53,8 @@ export function renderSarif(input: ReportInput): Record<string, unknown> {
       {
         tool: { driver: { name: 'airlock', version: input.toolVersion, semanticVersion: input.toolVersion, informationUri: 'https://airlock.invalid/', rules } },
         results,
+        // Packages the scan could not match: a tool notification, not a result (no rule broke).
+        ...(notes.length > 0 ? { invocations: [{ executionSuccessful: true, toolExecutionNotifications: notes.map((text) => ({ level: 'note', message: { text } })) }] } : {}),
         properties: { target: input.catalog.target.ref, ...(input.db ? { dbBuiltAt: input.db.builtAt } : {}) },
       },
     ],

@@ -15,7 +15,7 @@ function spdxPackage(p: Package, id: string): Json {
   return {
     SPDXID: id,
     name: p.name,
-    versionInfo: p.version,
+    ...(p.version !== '' ? { versionInfo: p.version } : {}),
     downloadLocation: 'NOASSERTION',
     filesAnalyzed: false,
     licenseConcluded: 'NOASSERTION',

@@ -3,7 +3,7 @@
  * severity coloured when the output is a terminal. The DB's build time heads it.
  */
 import type { Severity } from '../types.ts';
-import { SEVERITY_ORDER, sortFindings, type Format, type ReportInput } from './format.ts';
+import { notMatchedNotes, SEVERITY_ORDER, sortFindings, type Format, type ReportInput } from './format.ts';
 
 const COLOR: Record<Severity, number> = { CRITICAL: 91, HIGH: 31, MEDIUM: 33, LOW: 36, NONE: 37, UNKNOWN: 90 };
 const MAX_CELL = 60;
@@ -46,6 +46,7 @@ export function renderTable(input: ReportInput): string {
   }
   if (active.length === 0) lines.push('', 'No vulnerabilities found.');
   for (const w of input.catalog.warnings) lines.push(`warning: ${w}`);
+  if (input.notMatched) for (const n of notMatchedNotes(input.notMatched)) lines.push(`note: ${n}`);
   return lines.join('\n') + '\n';
 }
 

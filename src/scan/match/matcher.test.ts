@@ -68,6 +68,10 @@ test('hand-verified matching: source packages, releases, aliases, withdrawn, sev
     withdrawn: '2024-03-01T00:00:00Z',
     affected: [{ package: { ecosystem: 'PyPI', name: 'demo' }, ranges: range([{ introduced: '0' }]) }],
   }));
+  writeFileSync(join(src, 'EVERY-1.json'), osv({
+    id: 'EVERY-1',
+    affected: [{ package: { ecosystem: 'PyPI', name: 'every' }, ranges: range([{ introduced: '0' }]) }],
+  }));
   writeFileSync(join(src, 'GIT-ONLY.json'), osv({
     id: 'GIT-ONLY-1',
     affected: [{ package: { ecosystem: 'PyPI', name: 'demo' }, ranges: [{ type: 'GIT', repo: 'https://example.invalid/r', events: [{ introduced: '0' }] }] }],
@@ -108,7 +112,13 @@ test('hand-verified matching: source packages, releases, aliases, withdrawn, sev
   // Outside every range: nothing (and the withdrawn advisory and the GIT-only one never match).
   assert.deepEqual(matchPackages([pkg('PyPI', 'demo', '2.0')], db).findings, []);
   const other = matchPackages([pkg('Hackage', 'x', '1'), pkg('npm', 'not-there', '1.0.0')], db);
-  assert.deepEqual(other, { findings: [], unsupported: { Hackage: 1 } });
+  assert.deepEqual(other, { findings: [], unsupported: { Hackage: 1 }, noVersion: [] });
+  // A package without a version is never matched, even by a range that covers every
+  // version, and is listed as not matched; an OS package whose source has no version likewise.
+  assert.deepEqual(matchPackages([pkg('PyPI', 'every', '0.1')], db).findings.map((f) => f.id), ['EVERY-1']);
+  const versionless = matchPackages([pkg('PyPI', 'every', ''), { ...libssl, version: '', sourceVersion: '' }], db);
+  assert.deepEqual(versionless.findings, []);
+  assert.deepEqual(versionless.noVersion.map((p) => p.purl), [pkg('PyPI', 'every', '').purl, libssl.purl]);
 });
 
 test('Ubuntu and Alpine releases; a single upstream names the finding, a list of them does not merge', async (t) => {

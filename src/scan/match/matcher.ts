@@ -4,7 +4,9 @@
  * advisories) in their release's ecosystem ("Debian:12"); language packages by name.
  * Advisories that alias one another (CVE-2021-44228, GHSA-jfh8-..., ...) become one
  * finding per package, named by its CVE when there is one. Withdrawn advisories are
- * skipped. Packages of an ecosystem without a comparator are counted, not guessed at.
+ * skipped. Packages of an ecosystem without a comparator are counted, not guessed at;
+ * packages without a version (metadata that names none, an SBOM component without one)
+ * are never matched, since any range would be a guess, and are listed as such.
  */
 import type { Finding, Package } from '../types.ts';
 import type { Advisory, SeverityEntry } from '../../vulndb/types.ts';
@@ -23,7 +25,10 @@ export interface MatchResult {
   findings: Finding[];
   /** Packages skipped because no comparator exists for their ecosystem, by ecosystem. */
   unsupported: Record<string, number>;
+  /** Packages skipped because they have no version to compare. */
+  noVersion: { purl: string; location?: string }[];
 }
+
 
 interface Hit {
   advisory: Advisory;
@@ -111,6 +116,7 @@ function toFinding(pkg: Package, group: Hit[], db: AdvisorySource): Finding {
 export function matchPackages(packages: readonly Package[], db: AdvisorySource): MatchResult {
   const findings: Finding[] = [];
   const unsupported: Record<string, number> = {};
+  const noVersion: MatchResult['noVersion'] = [];
   const cache = new Map<string, Advisory[]>();
   const nvdCache = new Map<string, SeverityEntry[]>();
   const cachedDb: AdvisorySource = {
@@ -131,6 +137,10 @@ export function matchPackages(packages: readonly Package[], db: AdvisorySource):
       continue;
     }
     const key = queryKey(pkg);
+    if (key.version.trim() === '') {
+      noVersion.push({ purl: pkg.purl, ...(pkg.locations[0] ? { location: pkg.locations[0] } : {}) });
+      continue;
+    }
     const cacheKey = `${key.ecosystem}\u0000${key.name}`;
     let advisories = cache.get(cacheKey);
     if (!advisories) {
@@ -153,5 +163,5 @@ export function matchPackages(packages: readonly Package[], db: AdvisorySource):
     for (const group of groupHits(hits)) findings.push(toFinding(pkg, group, cachedDb));
   }
   findings.sort((a, b) => a.package.name.localeCompare(b.package.name) || a.package.version.localeCompare(b.package.version) || a.id.localeCompare(b.id));
-  return { findings, unsupported };
+  return { findings, unsupported, noVersion };
 }

@@ -105,9 +105,31 @@ function fromSpdx(doc: Obj): { comps: RawComponent[]; os?: OsRelease } {
   return { comps, ...(os ? { os } : {}) };
 }
 
-/** Pure: SBOM bytes to packages. */
-export function parseSbom(bytes: Uint8Array, source: string): { packages: Package[]; os?: OsRelease; warnings: string[]; format: 'cyclonedx' | 'spdx' } {
-  const doc = parseJsonStrict(bytes, source, { maxBytes: MAX_SBOM_BYTES });
+export interface ParsedSbom {
+  packages: Package[];
+  /** The OS the document names (an operating-system component, else a purl's distro). */
+  os?: OsRelease;
+  warnings: string[];
+  format: 'cyclonedx' | 'spdx';
+}
+
+/** The first non-blank characters, to name the forms that are not JSON. */
+function notJson(bytes: Uint8Array, source: string): AirlockError | undefined {
+  const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, 4096)).toString('utf8').replace(/^\uFEFF?\s*/, '');
+  if (head.startsWith('<')) return new AirlockError('UNSUPPORTED', `${source}: XML (CycloneDX XML?) is not read; CycloneDX and SPDX JSON are`);
+  if (/^(?:SPDXVersion|DataLicense|SPDXID|DocumentName)\s*:/.test(head)) return new AirlockError('UNSUPPORTED', `${source}: SPDX tag-value is not read; SPDX JSON is`);
+  return undefined;
+}
+
+/**
+ * Pure: SBOM bytes to packages, found by `foundBy` (sbom-cyclonedx or sbom-spdx when not
+ * given) at the SBOM's own path. Throws an AirlockError naming `source` for anything that
+ * is not a CycloneDX or SPDX 2.2/2.3 JSON document of at most `maxBytes`.
+ */
+export function parseSbom(bytes: Uint8Array, source: string, options: { maxBytes?: number; foundBy?: string } = {}): ParsedSbom {
+  const fail = notJson(bytes, source);
+  if (fail) throw fail;
+  const doc = parseJsonStrict(bytes, source, { maxBytes: options.maxBytes ?? MAX_SBOM_BYTES });
   if (!isObj(doc)) throw new AirlockError('BAD_INPUT', `${source}: not a JSON object`);
   let format: 'cyclonedx' | 'spdx';
   let parsed: { comps: RawComponent[]; os?: OsRelease };
@@ -157,7 +179,7 @@ export function parseSbom(bytes: Uint8Array, source: string): { packages: Packag
       ...(release ? { distroRelease: release } : {}),
       ...(osPkg ? { sourceName: c.sourceName ?? upstream?.name ?? eco.name, sourceVersion: c.sourceVersion ?? upstream?.version ?? version } : {}),
       locations: [source],
-      foundBy: `sbom-${format}`,
+      foundBy: options.foundBy ?? `sbom-${format}`,
       ...(c.licenses.length > 0 ? { licenses: c.licenses } : {}),
     });
   }

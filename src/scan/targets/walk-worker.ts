@@ -22,11 +22,14 @@ const IGNORED = new Set(['EACCES', 'EPERM', 'ENOENT', 'ENOTDIR']);
 const names = hint && new Set(hint.names);
 const extensions = hint && new Set(hint.extensions);
 const folders = hint && new Set(hint.folders);
+const suffixes = hint ? hint.suffixes : [];
 // The same test as hintAccepts in catalogers/cataloger.ts.
 const accepts = (name, inWanted) => {
   if (!hint || inWanted || names.has(name)) return true;
   const dot = name.lastIndexOf('.');
-  return dot >= 0 && extensions.has(name.slice(dot).toLowerCase());
+  if (dot >= 0 && extensions.has(name.slice(dot).toLowerCase())) return true;
+  for (const s of suffixes) if (name.endsWith(s)) return true;
+  return false;
 };
 let dirs = [];
 let lists = [];

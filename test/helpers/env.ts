@@ -1,7 +1,10 @@
 /**
  * Test environment helpers: temporary folders, the shared data set, and external tools.
  * A test that needs a real tool or service calls `requireTool`: under CI=true a missing
- * tool fails the test; elsewhere the test is skipped with a message.
+ * tool fails the test; elsewhere the test is skipped with a message. The shared data set
+ * (../shared/data, public test data kept outside the repository) may be absent from a
+ * clone: tests that read it skip with a message, in CI too, unless
+ * AIRLOCK_REQUIRE_SHARED_DATA=1 asks for a failure instead.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -13,6 +16,7 @@ import type { TestContext } from 'node:test';
 export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const SHARED_DATA = join(PROJECT_ROOT, '..', 'shared', 'data');
 export const IN_CI = process.env.CI === 'true' || process.env.CI === '1';
+const REQUIRE_SHARED = process.env.AIRLOCK_REQUIRE_SHARED_DATA === '1';
 
 /** A fresh temporary folder removed when the test ends. */
 export function tempDir(t: TestContext | { after: (fn: () => void) => void }, prefix = 'airlock-test-'): string {
@@ -37,7 +41,7 @@ export function requireTool(t: TestContext, name: string): boolean {
 export function sharedData(t: TestContext, ...parts: string[]): string | undefined {
   const p = join(SHARED_DATA, ...parts);
   if (existsSync(p)) return p;
-  if (IN_CI) throw new Error(`shared data ${p} is missing in CI`);
+  if (REQUIRE_SHARED) throw new Error(`shared data ${p} is missing (AIRLOCK_REQUIRE_SHARED_DATA=1)`);
   t.skip(`shared data not present: ${p}`);
   return undefined;
 }

@@ -13,10 +13,17 @@ function executor(db: PGlite | Transaction): SqlExecutor {
   };
 }
 
+/** PostgreSQL's buffer pool inside the embedded engine. */
+const SHARED_BUFFERS = '32MB';
+
 export async function openPglite(dataDir: string): Promise<SqlClient> {
   // Loaded when an embedded store is opened: every other command starts without it.
   const { PGlite: Engine } = await import('@electric-sql/pglite');
-  const db = await Engine.create(dataDir);
+  // PostgreSQL's default 128 MB buffer pool lives in the WebAssembly memory, where every
+  // page it ever touched stays resident: reading 10,000 records peaked at 385 MiB with it
+  // and 285 MiB with 32 MB, at the same speed (the operating system's page cache still
+  // holds the files). Appends measured the same too.
+  const db = await Engine.create(dataDir, { startParams: [...Engine.defaultStartParams, '-c', `shared_buffers=${SHARED_BUFFERS}`] });
   const base = executor(db);
   return {
     engine: 'pglite',

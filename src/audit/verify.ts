@@ -84,7 +84,9 @@ async function extract(archive: string, dir: string, maxBytes: number): Promise<
   const ex = tar.extract();
   ex.on('entry', (header, stream, next) => {
     const fail = (msg: string) => {
-      stream.resume();
+      // Destroying the extractor destroys this entry's stream with the same error; the
+      // pipeline reports it, so the entry's own error event must not go unheard.
+      stream.on('error', () => undefined);
       ex.destroy(new AirlockError('VERIFY_FAILED', `${archive}: ${msg}`));
     };
     if (header.type !== 'file') return fail(`entry ${JSON.stringify(header.name)} is a ${header.type}, not a regular file`);

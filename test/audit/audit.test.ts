@@ -172,13 +172,18 @@ test('hostile archives are refused before anything is read from them', async (t)
     ['duplicate', [{ name: 'manifest.json', content: '{}' }], /appears twice/],
     ['unlisted', [{ name: 'reports/extra.pdf', content: 'pdf' }], /in the archive but not in the manifest/],
   ];
+  const unpacked = () => readdirSync(tmpdir()).filter((n) => n.startsWith('airlock-audit-')).sort();
+  const before = unpacked();
   for (const [name, extra, expected] of cases) {
     const out = join(dir, `${name}.tar.gz`);
     await resign(dir, archive, out, (_n, body) => body, extra);
     const r = await cli(['audit', 'verify', out, '--key', pub]);
     assert.equal(r.code, 1, `${name}: ${r.stderr}`);
     assert.match(r.stderr, expected, name);
+    assert.match(r.stderr, /^airlock: /, `${name}: one error line, no stack trace`);
+    assert.equal(r.stderr.trim().split('\n').length, 1, `${name}: one error line, no stack trace`);
   }
+  assert.deepEqual(unpacked(), before, "every refused archive's temporary unpacking is removed");
   // The traversal entry would land beside the temporary extraction folder.
   assert.equal(existsSync(join(tmpdir(), 'escape.txt')), false, 'nothing escaped');
 });

@@ -24,23 +24,11 @@ export async function openPglite(dataDir: string): Promise<SqlClient> {
   // and 285 MiB with 32 MB, at the same speed (the operating system's page cache still
   // holds the files). Appends measured the same too.
   const db = await Engine.create(dataDir, { startParams: [...Engine.defaultStartParams, '-c', `shared_buffers=${SHARED_BUFFERS}`] });
-  // The instance is dropped on close, so that its WebAssembly memory (the engine's heap
-  // and buffer pool, hundreds of MiB) can be collected while the caller goes on: an OSCAL
-  // export or a report builds its documents after closing the store.
-  let live: PGlite | undefined = db;
-  const open = (): PGlite => {
-    if (!live) throw new Error('the embedded evidence database is closed');
-    return live;
-  };
+  const base = executor(db);
   return {
     engine: 'pglite',
-    query: (sql, params) => executor(open()).query(sql, params),
-    exec: (sql) => executor(open()).exec(sql),
-    transaction: <T>(fn: (tx: SqlExecutor) => Promise<T>) => open().transaction((tx) => fn(executor(tx))),
-    close: async () => {
-      const closing = live;
-      live = undefined;
-      await closing?.close();
-    },
+    ...base,
+    transaction: <T>(fn: (tx: SqlExecutor) => Promise<T>) => db.transaction((tx) => fn(executor(tx))),
+    close: () => db.close(),
   };
 }

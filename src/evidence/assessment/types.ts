@@ -4,7 +4,7 @@
  * assessment results are drawn from. Plain JSON-able values (no Maps, no Dates), so a
  * model can be printed with `--json`, compared in tests and rendered by any writer.
  */
-import type { EvidenceKind, EvidenceSeverity, Outcome } from '../types.ts';
+import type { EvidenceKind, EvidenceRecord, EvidenceSeverity, Outcome } from '../types.ts';
 
 /** The verdict on one control for the period. See `controls.ts` for the rule. */
 export type ControlStatus = 'satisfied' | 'not-satisfied' | 'not-assessed';
@@ -32,15 +32,7 @@ export interface EvidenceRef {
 }
 
 /** A referenced record as the appendix lists it. */
-export interface EvidenceSummary extends EvidenceRef {
-  kind: EvidenceKind;
-  source: string;
-  subject: string;
-  observedAt: string;
-  outcome: Outcome;
-  severity: EvidenceSeverity;
-  title: string;
-}
+export interface EvidenceSummary extends EvidenceRef, Pick<EvidenceRecord, 'kind' | 'source' | 'subject' | 'observedAt' | 'outcome' | 'severity' | 'title'> {}
 
 export type SeverityCounts = Record<EvidenceSeverity, number>;
 

@@ -12,7 +12,7 @@
 import type { z } from 'zod';
 import { AirlockError } from '../../common/errors.ts';
 import type { ControlHints, ControlResolver } from '../controls.ts';
-import type { ControlRef, EvidenceDraft, EvidenceKind, EvidenceSeverity, Outcome } from '../types.ts';
+import type { ControlRef, EvidenceDraft, EvidenceSeverity } from '../types.ts';
 
 /** One JSON document per input, or JSON lines (one value per line). */
 export type ImporterInput = 'document' | 'lines';
@@ -201,16 +201,9 @@ export function maxSeverity(list: Iterable<EvidenceSeverity>): EvidenceSeverity 
   return best;
 }
 
-export interface DraftFields {
-  kind: EvidenceKind;
-  source: string;
-  subject: string;
-  observedAt: string;
-  outcome: Outcome;
-  severity: EvidenceSeverity;
+/** A draft before its controls are resolved: the source's hints instead of control refs. */
+export interface DraftFields extends Pick<EvidenceDraft, 'kind' | 'source' | 'subject' | 'observedAt' | 'outcome' | 'severity' | 'title' | 'payload'> {
   hints: ControlHints;
-  title: string;
-  payload: unknown;
 }
 
 /** Builds a draft: bounded title and subject, controls resolved (sorted and unique). */

@@ -16,7 +16,8 @@ import type { TestContext } from 'node:test';
 export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const SHARED_DATA = join(PROJECT_ROOT, '..', 'shared', 'data');
 export const IN_CI = process.env.CI === 'true' || process.env.CI === '1';
-const REQUIRE_SHARED = process.env.AIRLOCK_REQUIRE_SHARED_DATA === '1';
+/** AIRLOCK_REQUIRE_SHARED_DATA=1: absent shared data fails a test instead of skipping it. */
+export const REQUIRE_SHARED = process.env.AIRLOCK_REQUIRE_SHARED_DATA === '1';
 
 /** A fresh temporary folder removed when the test ends. */
 export function tempDir(t: TestContext | { after: (fn: () => void) => void }, prefix = 'airlock-test-'): string {

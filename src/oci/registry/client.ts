@@ -14,8 +14,7 @@ import { parseChallenges } from './challenge.ts';
 import { type CredentialOptions, type Credentials, resolveCredentials } from './credentials.ts';
 import { apiHost } from './reference.ts';
 
-/** undici's request, set when the first client is created. */
-let request: typeof import('undici').request;
+type UndiciRequest = typeof import('undici').request;
 
 export interface RegistryOptions extends CredentialOptions {
   /** PEM file with extra CA certificates to trust (added to the system roots). */
@@ -101,16 +100,19 @@ export class RegistryClient {
   readonly base: URL;
   readonly options: RegistryOptions;
   readonly #agent: Agent;
+  /** undici's request, loaded with the client (see create). */
+  readonly #send: UndiciRequest;
   readonly #creds: Credentials | undefined;
   readonly #tokens = new Map<string, string>();
   #scheme: 'basic' | 'bearer' | undefined;
   #bearer: { realm: string; service: string | undefined } | undefined;
 
-  private constructor(registry: string, options: RegistryOptions, agent: Agent, creds: Credentials | undefined) {
+  private constructor(registry: string, options: RegistryOptions, agent: Agent, send: UndiciRequest, creds: Credentials | undefined) {
     this.registry = registry;
     this.options = options;
     this.base = new URL(`${options.plainHttp ? 'http' : 'https'}://${apiHost(registry)}`);
     this.#agent = agent;
+    this.#send = send;
     this.#creds = creds;
   }
 
@@ -131,10 +133,9 @@ export class RegistryClient {
     }
     // undici is loaded by the commands that talk to a registry, not by every command.
     const undici = await import('undici');
-    request = undici.request;
     const agent = new undici.Agent({ connect, connections: Math.max(2, (options.concurrency ?? 4) + 2), keepAliveTimeout: 10_000 });
     const creds = await resolveCredentials(registry, options);
-    return new RegistryClient(registry, options, agent, creds);
+    return new RegistryClient(registry, options, agent, undici.request, creds);
   }
 
   async close(): Promise<void> {
@@ -177,7 +178,7 @@ export class RegistryClient {
     if (this.#creds) headers.authorization = `Basic ${Buffer.from(`${this.#creds.username}:${this.#creds.password}`).toString('base64')}`;
     let res;
     try {
-      res = await request(realm, { method: 'GET', headers, dispatcher: this.#agent, maxRedirections: 3 });
+      res = await this.#send(realm, { method: 'GET', headers, dispatcher: this.#agent, maxRedirections: 3 });
     } catch (e) {
       throw this.#networkError(e, `token request to ${realm.origin}`);
     }
@@ -245,7 +246,7 @@ export class RegistryClient {
       if (auth) headers.authorization = auth;
       let res: RegistryResponse;
       try {
-        const r = await request(url, {
+        const r = await this.#send(url, {
           method: method as 'GET',
           headers,
           body: init.body?.() ?? null,

@@ -50,19 +50,23 @@ async function passphraseOf(o: StoreCliOptions): Promise<string | undefined> {
  * payloads); `'optional'` opens read-only without one (listing, verifying the chain).
  */
 export async function openStoreFrom(o: StoreCliOptions, keys: 'required' | 'optional', extra: Partial<OpenStoreOptions> = {}): Promise<EvidenceStore> {
+  return EvidenceStore.open({ ...(await storeOptionsFrom(o, keys)), ...extra });
+}
+
+/** The options that open the store, as plain values (what a reader thread is given). */
+export async function storeOptionsFrom(o: StoreCliOptions, keys: 'required' | 'optional'): Promise<Pick<OpenStoreOptions, 'dir' | 'dbUrl' | 'tls' | 'passphrase'>> {
   const dir = o.store ?? process.env[STORE_ENV];
   if (!dir) throw new AirlockError('USAGE', `--store: say where the evidence store is (or set ${STORE_ENV})`);
   const passphrase = await passphraseOf(o);
   if (keys === 'required') checkPassphrase(passphrase, dir);
   const dbUrl = o.dbUrl ?? (process.env[DB_URL_ENV] || undefined);
   if ((o.dbCert && !o.dbKey) || (o.dbKey && !o.dbCert)) throw new AirlockError('USAGE', '--db-cert and --db-key go together');
-  return EvidenceStore.open({
+  return {
     dir,
-    dbUrl,
-    tls: { caFile: o.dbCa, certFile: o.dbCert, keyFile: o.dbKey },
-    passphrase,
-    ...extra,
-  });
+    ...(dbUrl !== undefined ? { dbUrl } : {}),
+    tls: { ...(o.dbCa !== undefined ? { caFile: o.dbCa } : {}), ...(o.dbCert !== undefined ? { certFile: o.dbCert } : {}), ...(o.dbKey !== undefined ? { keyFile: o.dbKey } : {}) },
+    ...(passphrase !== undefined ? { passphrase } : {}),
+  };
 }
 
 /** Opens, runs, and always closes. */

@@ -21,7 +21,8 @@ import {
   validateOscal,
   type OscalVersion,
 } from '../oscal/index.ts';
-import { addStoreOptions, openStoreFrom, type StoreCliOptions } from './evidence-options.ts';
+import { EvidenceReaderThread } from '../evidence/reader-thread.ts';
+import { addStoreOptions, storeOptionsFrom, type StoreCliOptions } from './evidence-options.ts';
 import { printJson, printLines, warn } from './output.ts';
 
 const contentOpt = 'content folder (default: $AIRLOCK_CONTENT_DIR or the bundled content/)';
@@ -185,12 +186,13 @@ export function registerOscalCommands(program: Command): void {
         if (opts.evidence) {
           // A bad system description fails before the store is opened (which takes seconds).
           if (opts.system !== undefined) await loadSystemDescription(resolve(opts.system));
-          const store = await openStoreFrom({ ...opts, store: resolve(opts.evidence) }, 'required');
+          // The store is read on a thread of its own, ended as soon as the records are read
+          // (release): the embedded engine's memory goes with it, before the documents are built.
+          const reader = await EvidenceReaderThread.open(await storeOptionsFrom({ ...opts, store: resolve(opts.evidence) }, 'required'));
           try {
-            // The store is closed as soon as its records are read (release), to free its memory for the documents.
-            r = await exportFramework({ ...base, evidence: { storeId: store.storeId, records: (q) => store.records(q), release: () => store.close() } });
+            r = await exportFramework({ ...base, evidence: { storeId: reader.storeId, records: (q) => reader.records(q), release: () => reader.close() } });
           } finally {
-            await store.close();
+            await reader.close();
           }
         } else r = await exportFramework(base);
         if (opts.json) return printJson(r);

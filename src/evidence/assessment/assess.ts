@@ -55,7 +55,7 @@ function summaryOf(r: EvidenceRecord): EvidenceSummary {
 
 /** Feeds records one at a time; `finish` once. For a synchronous source, or to share a pass. */
 export class Assessor {
-  readonly #o: Required<Omit<AssessmentOptions, 'period'>> & { period: Period };
+  readonly #o: Required<Omit<AssessmentOptions, 'period' | 'asOf'>> & { period: Period; asOf: string | undefined };
   readonly #from: number;
   readonly #to: number;
   readonly #controls: ControlTracker;
@@ -69,12 +69,13 @@ export class Assessor {
   readonly #byKind = kindCounts();
   #finished = false;
 
-  constructor(o: AssessmentOptions) {
+  /** `asOf` may be left to `finish` (when it is the newest record's time, known after the last). */
+  constructor(o: Omit<AssessmentOptions, 'asOf'> & { asOf?: string }) {
     const period = normalisePeriod(o.period);
     this.#o = {
       framework: o.framework,
       period,
-      asOf: iso(o.asOf, 'assessment time'),
+      asOf: o.asOf !== undefined ? iso(o.asOf, 'assessment time') : undefined,
       alertThreshold: o.alertThreshold ?? 'high',
       staleDbAfterSeconds: o.staleDbAfterSeconds ?? DEFAULT_STALE_DB_SECONDS,
       maxEvidencePerItem: Math.max(0, Math.trunc(o.maxEvidencePerItem ?? 25)),
@@ -121,10 +122,12 @@ export class Assessor {
     }
   }
 
-  finish(): Assessment {
+  finish(asOf?: string): Assessment {
     if (this.#finished) throw new AirlockError('USAGE', 'assessment: finish() called twice');
+    const at = asOf !== undefined ? iso(asOf, 'assessment time') : this.#o.asOf;
+    if (at === undefined) throw new AirlockError('USAGE', 'assessment: no assessment time (asOf)');
     this.#finished = true;
-    const o = this.#o;
+    const o = { ...this.#o, asOf: at };
     const r = new Referencer();
     const { controls, families } = this.#controls.finish(this.#policy.checks(), this.#vulns.latest(), r);
     const familyOf = new Map(o.framework.controls.map((c) => [c.id, c.family]));

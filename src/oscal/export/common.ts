@@ -49,14 +49,17 @@ export function metadata(ctx: ExportContext, title: string): JsonObject {
 }
 
 const NIL_UUID = '00000000-0000-0000-0000-000000000000';
-/** The text of each document withDocumentUuid made, so that it is serialised once. */
-const texts = new WeakMap<object, string>();
+/**
+ * The text of each document withDocumentUuid made, so that it is serialised once: the
+ * text with the nil UUID, where the nil UUID is, and the UUID that replaces it.
+ */
+const texts = new WeakMap<object, { text: string; at: number; uuid: string }>();
 
 /**
  * Sets the document's UUID to one derived from its name and its content: the SHA-256 of
  * the document as written (two-space JSON, a final newline) with the nil UUID in place
  * of its own. The same content gives the same UUID, any change gives a new one (see
- * uuid.ts). The text is kept for documentText, which saves serialising a large document
+ * uuid.ts). The text is kept for documentChunks, which saves serialising a large document
  * twice; the document must not be changed afterwards.
  */
 export function withDocumentUuid(model: string, ctx: ExportContext, name: string, body: JsonObject): JsonObject {
@@ -66,12 +69,24 @@ export function withDocumentUuid(model: string, ctx: ExportContext, name: string
   const uuid = stableUuid(ctx.framework.id, name, `sha256:${createHash('sha256').update(text).digest('hex')}`);
   inner.uuid = uuid;
   // The root's uuid is the first value written, so the first nil UUID in the text is it.
-  const at = text.indexOf(NIL_UUID);
-  texts.set(doc, text.slice(0, at) + uuid + text.slice(at + NIL_UUID.length));
+  texts.set(doc, { text, at: text.indexOf(NIL_UUID), uuid });
   return doc;
 }
 
-/** The document as written: two-space JSON with a final newline. */
-export function documentText(doc: JsonObject): string {
-  return texts.get(doc) ?? JSON.stringify(doc, null, 2) + '\n';
+/**
+ * The document as written (two-space JSON with a final newline), in pieces of at most `size` characters (a surrogate pair is never
+ * split): the text of a large document is written without a second copy of it being
+ * made (joining the UUID into a 28 MiB text would copy it whole).
+ */
+export function* documentChunks(doc: JsonObject, size = 1 << 20): Generator<string> {
+  const kept = texts.get(doc);
+  const parts = kept ? [kept.text.slice(0, kept.at), kept.uuid, kept.text.slice(kept.at + kept.uuid.length)] : [JSON.stringify(doc, null, 2) + '\n'];
+  for (const part of parts) {
+    for (let i = 0; i < part.length; ) {
+      let end = Math.min(part.length, i + size);
+      if (end < part.length && (part.charCodeAt(end - 1) & 0xfc00) === 0xd800) end++;
+      yield part.slice(i, end);
+      i = end;
+    }
+  }
 }

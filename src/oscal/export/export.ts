@@ -25,7 +25,8 @@ import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { AirlockError, ioError } from '../../common/errors.ts';
 import { fsyncDir, mkdirp, pathExists, tempName } from '../../common/fsx.ts';
-import { assess } from '../../evidence/assessment/index.ts';
+import { collectGarbage } from '../../common/gc.ts';
+import { Assessor } from '../../evidence/assessment/index.ts';
 import { loadEvidenceSignals, SIGNALS_FILE } from '../../evidence/signals.ts';
 import type { EvidenceQuery, EvidenceRecord } from '../../evidence/types.ts';
 import { getFramework, type Content } from '../../frameworks/index.ts';
@@ -37,9 +38,9 @@ import type { OscalVersion } from '../models.ts';
 import { loadSystemDescription, SYSTEM_EXAMPLE_FILE } from '../system.ts';
 import { validateOscal, type ValidationIssue } from '../validate.ts';
 import { CONTENT_EXPORTERS, EXPORTERS, exportHrefs, exporterByName } from './registry.ts';
-import { documentText } from './common.ts';
+import { documentChunks } from './common.ts';
 import { observe } from './evidence-common.ts';
-import type { EvidenceExport, ExportContext, OscalExporter } from './types.ts';
+import type { EvidenceExport, ExportContext, ObservedRecord, OscalExporter } from './types.ts';
 
 /** Where the evidence documents read records from: an open EvidenceStore fits. */
 export interface EvidenceSource {
@@ -47,8 +48,8 @@ export interface EvidenceSource {
   records(q: EvidenceQuery): AsyncIterable<EvidenceRecord>;
   /**
    * Called once the records are read, before the documents are built: closing the
-   * store there frees the embedded database's memory (about 200 MiB for PGlite) while
-   * the largest documents are in memory.
+   * store there (and ending the thread that read it, src/evidence/reader-thread.ts)
+   * frees the embedded database's memory before the largest documents are built.
    */
   release?(): Promise<void>;
 }
@@ -156,31 +157,24 @@ export async function inputTimestamp(content: Content, framework: string, record
   return isoSeconds(await newestMtime(inputs));
 }
 
-/** Writes data durably to a temporary file beside `path` (same folder, so a rename later is atomic); returns its name. */
-/** Characters written per chunk: a large document is never copied whole into one buffer. */
-const WRITE_CHUNK = 1 << 20;
-
 /**
- * Writes a document's text to a temporary file beside `path`, flushed, in chunks (an
- * assessment result of 10,000 observations is 28 MiB of text; one buffer of it would be
- * as much again), hashing what it writes. Returns the file, its size and its SHA-256.
+ * Writes a document's text to a temporary file beside `path` (same folder, so a rename
+ * later is atomic), flushed, chunk by chunk (an assessment result of 10,000 observations
+ * is 28 MiB of text; one buffer of it would be as much again), hashing what it writes.
+ * Returns the file, its size and its SHA-256.
  */
-async function stageFile(path: string, text: string): Promise<{ tmp: string; bytes: number; sha256: string }> {
+async function stageFile(path: string, chunks: Iterable<string>): Promise<{ tmp: string; bytes: number; sha256: string }> {
   const tmp = tempName(path);
   const hash = createHash('sha256');
   let bytes = 0;
   let fh: fsp.FileHandle | undefined;
   try {
     fh = await fsp.open(tmp, 'wx', 0o644);
-    for (let i = 0; i < text.length; ) {
-      let end = Math.min(text.length, i + WRITE_CHUNK);
-      // Never split a surrogate pair between two chunks.
-      if (end < text.length && (text.charCodeAt(end - 1) & 0xfc00) === 0xd800) end++;
-      const chunk = Buffer.from(text.slice(i, end), 'utf8');
+    for (const text of chunks) {
+      const chunk = Buffer.from(text, 'utf8');
       hash.update(chunk);
       bytes += chunk.length;
       await fh.write(chunk);
-      i = end;
     }
     await fh.sync();
     await fh.close();
@@ -228,29 +222,29 @@ export async function loadEvidence(o: {
   const system = await loadSystemDescription(systemFile);
   if (systemIsExample) o.warn?.(`no --system given: the SSP describes the example system of ${systemFile}; copy it, describe your system and pass it with --system`);
   const deadlines = await loadDeadlines(o.content);
-  // Every record of the period is read once. The store's control filter (a pattern over
-  // each row's controls) costs more than reading the rows, so the framework is picked here.
+  // Every record of the period is read once, assessed as it comes, and kept only as what
+  // the documents say of it (its payload goes). The store's control filter (a pattern
+  // over each row's controls) costs more than reading the rows, so the framework is picked here.
   const prefix = `${o.framework.id}:`;
-  const full: EvidenceRecord[] = [];
+  const assessor = new Assessor({
+    framework: o.framework,
+    period: { ...(from ? { from } : {}), ...(to ? { to } : {}) },
+    // Every record a verdict rests on is related in the documents, not only the newest.
+    maxEvidencePerItem: Number.POSITIVE_INFINITY,
+    maxListedAlerts: 0,
+  });
+  const records: ObservedRecord[] = [];
   let latest = '';
   for await (const r of o.source.records({ ...(from ? { from } : {}), ...(to ? { to } : {}) })) {
     if (!r.controls.some((c) => c.startsWith(prefix))) continue;
-    full.push(r);
+    assessor.add(r);
+    records.push(observe(r));
     if (latest === '' || Date.parse(r.collectedAt) > Date.parse(latest)) latest = r.collectedAt;
   }
-  const lastModified = latest === '' ? o.fallbackLastModified : latest;
-  const assessment = await assess(full, {
-    framework: o.framework,
-    period: { ...(from ? { from } : {}), ...(to ? { to } : {}) },
-    asOf: lastModified,
-    // Every record a verdict rests on is related in the documents, not only the newest.
-    maxEvidencePerItem: Math.max(25, full.length),
-    maxListedAlerts: 0,
-  });
-  // The payloads are not needed past this point: keep what the documents say of them.
-  const records = full.map(observe);
-  full.length = 0;
+  // Everything is read: the store's memory goes before the documents are built.
   await o.source.release?.();
+  const lastModified = latest === '' ? o.fallbackLastModified : latest;
+  const assessment = assessor.finish(lastModified);
   return {
     evidence: {
       records,
@@ -324,6 +318,8 @@ export async function exportFramework(options: ExportOptions): Promise<ExportRes
   try {
     for (const exporter of exporters) {
       const path = join(options.out, exporter.fileName);
+      // The previous document is garbage now; collect it before building the next (src/common/gc.ts).
+      if (staged.length > 0) collectGarbage();
       const doc = exporter.build(ctx);
       if (!doc) {
         staged.push({ exporter, path, bytes: 0, sha256: '' });
@@ -333,7 +329,7 @@ export async function exportFramework(options: ExportOptions): Promise<ExportRes
       if (!r.valid) problems.push(...r.errors.map((e: ValidationIssue) => `${exporter.fileName}: ${e.pointer || '/'}: ${e.message}`));
       if (problems.length > 0) continue;
       await mkdirp(options.out);
-      staged.push({ exporter, path, ...(await stageFile(path, documentText(doc))) });
+      staged.push({ exporter, path, ...(await stageFile(path, documentChunks(doc))) });
     }
   } catch (e) {
     await discard();

@@ -8,7 +8,7 @@ import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
-import { osvParserSource } from './worker-sources.mjs';
+import { osvParserSource, threadsBundle } from './worker-sources.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = join(root, 'dist');
@@ -33,6 +33,9 @@ await build({
   banner: { js: "#!/usr/bin/env node\nimport { createRequire as __airlockRequire } from 'node:module';\nconst require = __airlockRequire(import.meta.url);" },
   logLevel: 'warning',
 });
+
+// The threads of src/common/threads.ts, beside the bundle.
+await threadsBundle(join(dist, 'threads.mjs'));
 
 // Copy each native package and its runtime dependencies beside the bundle.
 const copied = new Set();

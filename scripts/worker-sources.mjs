@@ -1,6 +1,6 @@
-// Sources of the worker threads that the single-file build inlines as strings (see
-// src/vulndb/parse-pool.ts): each is bundled on its own, so that a thread loads only
-// what it runs.
+// Sources of the worker threads of the single-file build: the small ones are inlined as
+// strings (see src/vulndb/parse-pool.ts), each bundled on its own so that a thread loads
+// only what it runs; the threads of src/common/threads.ts are one module beside the build.
 import { build } from 'esbuild';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,4 +21,25 @@ export async function osvParserSource() {
     logLevel: 'warning',
   });
   return out.outputFiles[0].text;
+}
+
+/**
+ * The threads of src/common/threads.ts as one ES module, written beside the build as
+ * dist/threads.mjs: each thread evaluates only its own module of it. ESM, so that PGlite
+ * finds its WebAssembly beside the file (import.meta.url), as it does beside the CLI.
+ */
+export async function threadsBundle(outfile) {
+  await build({
+    stdin: { contents: "import { runThread } from './src/common/threads.ts';\nawait runThread();\n", resolveDir: root, sourcefile: 'threads-entry.ts', loader: 'ts' },
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    external: ['better-sqlite3'],
+    mainFields: ['module', 'main'],
+    legalComments: 'none',
+    banner: { js: "import { createRequire as __airlockRequire } from 'node:module';\nconst require = __airlockRequire(import.meta.url);" },
+    logLevel: 'warning',
+  });
 }

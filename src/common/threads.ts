@@ -4,20 +4,25 @@
  * memory should go when the work is done. A thread is named; `runThread` dispatches on
  * the name in the new thread.
  *
- * From the single-file build, a thread runs dist/airlock.mjs again, whose entry sees the
- * worker data and calls `runThread` instead of the CLI. From the TypeScript sources, a
- * thread registers tsx and imports this module.
+ * The single-file build ships the threads as a bundle of their own beside
+ * dist/airlock.mjs, dist/threads.mjs (scripts/worker-sources.mjs): a thread loads
+ * only what threads run instead of the whole CLI (about 50 MiB less), and the embedded
+ * database finds its WebAssembly beside it as it does beside the CLI. From the
+ * TypeScript sources, a thread registers tsx and imports this module.
  *
  * Errors cross the thread boundary as plain values: an AirlockError keeps its code,
  * message and details, so the user sees the same one line either way.
  */
-import { isMainThread, Worker, workerData } from 'node:worker_threads';
+import { Worker, workerData } from 'node:worker_threads';
 import { AirlockError, type ErrorCode } from './errors.ts';
 
 /** The threads there are, and the module each runs (its `run` gets the thread's data). */
 const THREADS = {
   'evidence-reader': () => import('../evidence/reader-worker.ts'),
 } as const;
+
+/** The threads' bundle in the build, beside dist/airlock.mjs. */
+export const THREADS_BUNDLE = 'threads.mjs';
 export type ThreadName = keyof typeof THREADS;
 
 interface ThreadData {
@@ -27,11 +32,6 @@ interface ThreadData {
 
 function isThreadData(v: unknown): v is ThreadData {
   return typeof v === 'object' && v !== null && typeof (v as ThreadData).airlockThread === 'string' && (v as ThreadData).airlockThread in THREADS;
-}
-
-/** True in a thread started by `startThread` (the build's entry then runs it instead of the CLI). */
-export function isAirlockThread(): boolean {
-  return !isMainThread && isThreadData(workerData);
 }
 
 /** Runs the module this thread was started for. */
@@ -45,7 +45,7 @@ export async function runThread(): Promise<void> {
 export function startThread(name: ThreadName, data: unknown): Worker {
   const workerData: ThreadData = { airlockThread: name, data };
   const self = import.meta.url;
-  if (!self.endsWith('.ts')) return new Worker(new URL(self), { workerData });
+  if (!self.endsWith('.ts')) return new Worker(new URL(`./${THREADS_BUNDLE}`, self), { workerData });
   const tsx = import.meta.resolve('tsx/esm/api');
   const boot = `import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(self)}); }).then((m) => m.runThread());`;
   return new Worker(new URL(`data:text/javascript,${encodeURIComponent(boot)}`), { workerData });

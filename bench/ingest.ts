@@ -11,7 +11,14 @@
  * server that reads each body and answers 200 (the loopback HTTP ceiling of this machine).
  *
  *   npm run bench -- ingest
- *   node --import tsx bench/ingest.ts [--duration 20] [--connections 32] [--engine pglite|postgres|both] [--batch 50]
+ *   node --import tsx bench/ingest.ts [--duration 20] [--connections 32] [--engine pglite|postgres|both] [--batch 50] [--rate 5000]
+ *
+ * Two kinds of run. Closed loop (the default): every connection sends its next request
+ * as soon as the last is answered; the figure is the saturation throughput, and the
+ * latency is the queue that connections x batch events in flight make. Open loop
+ * (--rate N): N events/s are offered whatever the answers (autocannon's overallRate),
+ * which is what a fleet of Falco senders does; the figure to read is the latency at
+ * that rate, and whether every offered event was acknowledged.
  *
  * The flat-memory run: `node --import tsx bench/ingest.ts --duration 600 --engine pglite --batch 1`
  * (RSS at each minute is printed; the figure to read is the growth after the first minute).
@@ -36,6 +43,13 @@ const duration = Number(arg('duration', '20'));
 const connections = Number(arg('connections', '32'));
 const engines = arg('engine', 'both') === 'both' ? ['pglite', 'postgres'] : [arg('engine', 'pglite')];
 const batches = process.argv.includes('--batch') ? [Number(arg('batch', '1'))] : [1, 50];
+/**
+ * Offered load in events/s (open loop: autocannon sends at this rate whatever the
+ * answers, over as many connections as it needs); 0 = closed loop (each connection sends
+ * its next request when the last is answered: the saturation throughput, whose latency
+ * is queueing by construction, connections x batch events always in flight).
+ */
+const rate = Number(arg('rate', '0'));
 const AIRLOCK = join(ROOT, 'dist', 'airlock.mjs');
 const PASS = 'benchmark passphrase';
 const ENV = { ...process.env, AIRLOCK_EVIDENCE_PASSPHRASE: PASS };
@@ -113,6 +127,7 @@ async function load(url: string, token: string | undefined, batch: number): Prom
     url,
     connections,
     duration,
+    ...(rate > 0 ? { overallRate: Math.max(1, Math.round(rate / batch)) } : {}),
     requests: [
       {
         method: 'POST',
@@ -175,7 +190,7 @@ async function serveRun(engine: string, batch: number): Promise<Run> {
   cli(['evidence', 'init', ...storeArgs]);
   const token = cli(['tokens', 'create', ...storeArgs, '--name', 'bench']).trim();
   const port = await freePort();
-  const child = spawn(process.execPath, [AIRLOCK, 'serve', ...storeArgs, '--insecure-http', '--listen', `127.0.0.1:${port}`, '--json', '--quiet'], { env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(process.env.SERVER_NODE_FLAGS ? process.env.SERVER_NODE_FLAGS.split(' ') : []), AIRLOCK, 'serve', ...storeArgs, '--insecure-http', '--listen', `127.0.0.1:${port}`, '--json', '--quiet'], { env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
   cleanups.push(() => child.kill('SIGKILL'));
   const url = await waitListening(child);
   const rss: number[] = [];
@@ -208,7 +223,7 @@ function print(r: Run, ref?: Run): void {
 try {
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   console.log(`load average before: ${load} (${(await import('node:os')).cpus().length} cores)`);
-  console.log(`${duration} s per run, ${connections} connections, loopback HTTP, chaining and encryption on`);
+  console.log(`${duration} s per run, ${connections} connections, ${rate > 0 ? `open loop: ${rate} events/s offered` : 'closed loop'}, loopback HTTP, chaining and encryption on`);
   for (const batch of batches) {
     const ref = await reference(batch);
     print(ref);

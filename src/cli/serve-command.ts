@@ -90,7 +90,7 @@ export function registerServeCommands(program: Command): void {
       const logger = createLogger({ json: o.logJson, quiet: o.quiet });
       if (!tls) logger.warn('plain HTTP (--insecure-http): bearer tokens and events cross the network in clear; use TLS outside a trusted host');
       const controls = await loadControlResolver();
-      const store = await openStoreFrom(o, 'required', { checkpointEvery });
+      const store = await openStoreFrom(o, 'required', { checkpointEvery, engineThread: true });
       let server: IngestServer;
       try {
         server = await IngestServer.start({

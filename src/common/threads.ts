@@ -19,6 +19,7 @@ import { AirlockError, type ErrorCode } from './errors.ts';
 /** The threads there are, and the module each runs (its `run` gets the thread's data). */
 const THREADS = {
   'evidence-reader': () => import('../evidence/reader-worker.ts'),
+  'embedded-database': () => import('../evidence/db/pglite-worker.ts'),
 } as const;
 
 /** The threads' bundle in the build, beside dist/airlock.mjs. */

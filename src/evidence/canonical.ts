@@ -11,7 +11,7 @@
  * objects always enumerate first and in numeric order, and "__proto__", which an
  * assignment would not store as a key. Values holding either take the reference path.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 const UNSORTABLE = Symbol('unsortable');
 const INDEX_KEY = /^(?:0|[1-9]\d*)$/;
@@ -68,5 +68,5 @@ function sortedCopy(value: unknown): unknown {
 }
 
 export function sha256Hex(data: string | Uint8Array): string {
-  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
+  return `sha256:${hash('sha256', data, 'hex')}`;
 }

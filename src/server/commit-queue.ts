@@ -1,7 +1,9 @@
 /**
  * Group commit: requests put their drafts in a bounded in-memory queue and wait; one
  * writer takes whole requests from the head of the queue, up to `batchMax` drafts, and
- * appends them to the evidence store in one transaction. A request's promise resolves
+ * appends them to the evidence store in one transaction. Two batches are in flight at
+ * once: while one commits (on the database's side, or the embedded engine's thread),
+ * the next is validated, hashed and sealed; the store commits them in order. A request's promise resolves
  * only after the transaction that holds its drafts has committed (acknowledged means
  * durable), and rejects if it did not (never acknowledged, so the client retries).
  *
@@ -54,6 +56,8 @@ interface Pending {
   reject: (e: unknown) => void;
 }
 
+/** Batches in flight: one committing, one being prepared. */
+const PIPELINE = 2;
 const MAX_BACKOFF_MS = 30_000;
 const FIRST_BACKOFF_MS = 1_000;
 
@@ -63,6 +67,7 @@ export class CommitQueue {
   #queue: Pending[] = [];
   #queuedDrafts = 0;
   #inFlightDrafts = 0;
+  readonly #inFlight = new Set<Promise<void>>();
   #running = false;
   #closing = false;
   #failingUntil = 0;
@@ -144,20 +149,28 @@ export class CommitQueue {
       n += next.drafts.length;
     }
     this.#queuedDrafts -= n;
-    this.#inFlightDrafts = n;
+    this.#inFlightDrafts += n;
     return batch;
   }
 
   async #run(): Promise<void> {
     this.#running = true;
     try {
-      while (this.#queue.length > 0) {
+      while (this.#queue.length > 0 || this.#inFlight.size > 0) {
+        if (this.#queue.length === 0 || this.#inFlight.size >= PIPELINE) {
+          await Promise.race(this.#inFlight);
+          continue;
+        }
         if (this.#o.batchWaitMs > 0 && this.#queuedDrafts < this.#o.batchMax && !this.#closing) {
           await new Promise((r) => setTimeout(r, this.#o.batchWaitMs));
         }
         const batch = this.#take();
-        await this.#commit(batch);
-        this.#inFlightDrafts = 0;
+        const n = batch.reduce((k, p) => k + p.drafts.length, 0);
+        const done: Promise<void> = this.#commit(batch).finally(() => {
+          this.#inFlightDrafts -= n;
+          this.#inFlight.delete(done);
+        });
+        this.#inFlight.add(done);
       }
     } finally {
       this.#running = false;

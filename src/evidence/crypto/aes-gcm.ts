@@ -4,8 +4,9 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 export const IV_BYTES = 12;
 export const TAG_BYTES = 16;
 
-export function seal(key: Buffer, plaintext: Uint8Array, aad?: Uint8Array): { iv: Buffer; sealed: Buffer } {
-  const iv = randomBytes(IV_BYTES);
+/** `iv`: a fresh random nonce from the caller (who may draw many at once); drawn here when absent. */
+export function seal(key: Buffer, plaintext: Uint8Array, aad?: Uint8Array, iv: Buffer = randomBytes(IV_BYTES)): { iv: Buffer; sealed: Buffer } {
+  if (iv.length !== IV_BYTES) throw new Error(`a GCM nonce here is ${IV_BYTES} bytes`);
   const c = createCipheriv('aes-256-gcm', key, iv);
   if (aad) c.setAAD(aad);
   const sealed = Buffer.concat([c.update(plaintext), c.final(), c.getAuthTag()]);

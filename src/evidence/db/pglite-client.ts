@@ -2,10 +2,23 @@
 import type { PGlite, Transaction } from '@electric-sql/pglite';
 import type { SqlClient, SqlExecutor, SqlRow } from './sql-client.ts';
 
+const BYTEA = 17;
+const JSONB = 3802;
+/**
+ * Bytes go to PGlite's wire protocol as they are, in the binary format (a bytea's raw
+ * bytes; a jsonb from jsonbParam). Its own serialisers would turn bytea into hex text
+ * byte by byte, and a Buffer given for jsonb into the JSON of a Buffer.
+ */
+const asBytes = (v: unknown): unknown => v;
+const SERIALIZERS = {
+  [BYTEA]: asBytes,
+  [JSONB]: (v: unknown): unknown => (v instanceof Uint8Array || typeof v === 'string' ? v : JSON.stringify(v)),
+} as Record<number, (v: unknown) => string>;
+
 function executor(db: PGlite | Transaction): SqlExecutor {
   return {
     async query<R extends SqlRow>(sql: string, params: readonly unknown[] = []): Promise<R[]> {
-      return (await db.query<R>(sql, params as unknown[])).rows;
+      return (await db.query<R>(sql, params as unknown[], { serializers: SERIALIZERS })).rows;
     },
     async exec(sql: string): Promise<void> {
       await db.exec(sql);

@@ -8,7 +8,7 @@ import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
-import { osvParserSource, threadsBundle } from './worker-sources.mjs';
+import { ESM_BUNDLE, osvParserSource, REQUIRE_SHIM, threadsBundle } from './worker-sources.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = join(root, 'dist');
@@ -20,18 +20,11 @@ mkdirSync(dist, { recursive: true });
 // Worker threads' code is inlined as strings (src/vulndb/parse-pool.ts).
 const define = { AIRLOCK_OSV_PARSER_SOURCE: JSON.stringify(await osvParserSource()) };
 await build({
+  ...ESM_BUNDLE,
   entryPoints: [join(root, 'scripts', 'entry.ts')],
   outfile: join(dist, 'airlock.mjs'),
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'esm',
-  external: ['better-sqlite3'],
-  mainFields: ['module', 'main'],
-  legalComments: 'none',
   define,
-  banner: { js: "#!/usr/bin/env node\nimport { createRequire as __airlockRequire } from 'node:module';\nconst require = __airlockRequire(import.meta.url);" },
-  logLevel: 'warning',
+  banner: { js: `#!/usr/bin/env node\n${REQUIRE_SHIM}` },
 });
 
 // The threads of src/common/threads.ts, beside the bundle.

@@ -24,22 +24,31 @@ export async function osvParserSource() {
 }
 
 /**
+ * How the build's ES modules are bundled: for Node, the native SQLite addon left outside
+ * (it is copied beside them), and `require` defined for the CommonJS code inside.
+ */
+export const ESM_BUNDLE = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  external: ['better-sqlite3'],
+  mainFields: ['module', 'main'],
+  legalComments: 'none',
+  logLevel: 'warning',
+};
+export const REQUIRE_SHIM = "import { createRequire as __airlockRequire } from 'node:module';\nconst require = __airlockRequire(import.meta.url);";
+
+/**
  * The threads of src/common/threads.ts as one ES module, written beside the build as
  * dist/threads.mjs: each thread evaluates only its own module of it. ESM, so that PGlite
  * finds its WebAssembly beside the file (import.meta.url), as it does beside the CLI.
  */
 export async function threadsBundle(outfile) {
   await build({
+    ...ESM_BUNDLE,
     stdin: { contents: "import { runThread } from './src/common/threads.ts';\nawait runThread();\n", resolveDir: root, sourcefile: 'threads-entry.ts', loader: 'ts' },
     outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    external: ['better-sqlite3'],
-    mainFields: ['module', 'main'],
-    legalComments: 'none',
-    banner: { js: "import { createRequire as __airlockRequire } from 'node:module';\nconst require = __airlockRequire(import.meta.url);" },
-    logLevel: 'warning',
+    banner: { js: REQUIRE_SHIM },
   });
 }
